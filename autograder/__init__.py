@@ -1,0 +1,1 @@
+"""Instructor tooling for mygrad-kit: the build of exercises/, the verification, and the autograder."""

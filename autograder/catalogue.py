@@ -1,0 +1,43 @@
+"""The task catalogue (solutions/tasks.toml), loaded once and shared by every tool."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+KIT_ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = KIT_ROOT / "solutions" / "tasks.toml"
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    title: str
+    files: tuple[str, ...]
+    lesson: str
+    points: int
+    prerequisites: tuple[str, ...]
+    hints: tuple[str, ...]
+
+
+@lru_cache(maxsize=None)
+def load(path: Path = CATALOGUE) -> dict[str, Task]:
+    """Tasks by id, in catalogue order; raises ValueError naming the problem on a malformed file."""
+    rows = tomllib.loads(Path(path).read_text())["task"]
+    tasks: dict[str, Task] = {}
+    for row in rows:
+        task = Task(row["id"], row["title"], tuple(row["files"]), row["lesson"], int(row["points"]),
+                    tuple(row.get("prerequisites", ())), tuple(row.get("hints", ())))
+        if task.id in tasks:
+            raise ValueError(f"{path}: task id {task.id!r} appears twice")
+        unknown = [p for p in task.prerequisites if p not in tasks]
+        if unknown:
+            raise ValueError(f"{path}: {task.id} lists prerequisites {unknown} that are not earlier tasks")
+        tasks[task.id] = task
+    return tasks

@@ -1,0 +1,10 @@
+"""mygrad: a tiny scalar autograd engine and neural-network library, built by you."""
+from .engine import Value, topological_sort
+from .nn import Module, Neuron, Layer, MLP
+from .train import mse_loss, sgd_step, train
+from .warmup import forward_difference, central_difference, partials_of_d, backprop_by_hand
+
+__all__ = [
+    "Value", "topological_sort", "Module", "Neuron", "Layer", "MLP", "mse_loss", "sgd_step", "train",
+    "forward_difference", "central_difference", "partials_of_d", "backprop_by_hand",
+]
