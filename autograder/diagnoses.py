@@ -1,0 +1,75 @@
+"""The catalogue of diagnoses: stable codes (used in Gradescope tags) and what each one tells a student.
+
+docs/diagnoses.md is generated from this table by `mygrad build`.
+"""
+
+DIAGNOSES = {
+    # the operations' backward passes (tasks 1 and 3)
+    "assign-not-accumulate": "A backward pass assigns a gradient (`=`) instead of adding to it (`+=`): a node "
+                             "used twice, like `a + a`, keeps only the last contribution.",
+    "missing-chain-factor": "A backward pass forgets to multiply by `out.grad` (the chain rule): it looks right "
+                            "when the operation is the output, and goes wrong one level deeper.",
+    "wrong-local-derivative": "An operation's local derivative is wrong (the check names the operation and the "
+                              "numbers).",
+    "mul-uses-own-input": "In `a * b`, each input's gradient uses its *own* data instead of the other input's.",
+    "tanh-uses-input": "tanh's derivative is written with the input, `1 - x**2`, instead of the output, "
+                       "`1 - t**2` with `t = out.data`.",
+    "relu-at-zero": "relu passes gradient at exactly 0; the kit (like PyTorch) uses a slope of 0 there.",
+    "forward-value-wrong": "An operation computes the wrong value going forward (often a reflected operator: "
+                           "`5 - a` computing `a - 5`).",
+    "missing-reflected-op": "An operation with the constant on the left (`2 * a`, `5 - a`, `2 / a`, "
+                            "`sum([a, b])`) raises TypeError: define `__radd__`, `__rmul__`, `__rsub__`, "
+                            "`__rtruediv__`.",
+    "constant-not-wrapped": "An operation with a plain number fails because the number is not wrapped in a "
+                            "Value before `.data` is read.",
+    # the graph (task 2)
+    "root-not-seeded": "backward() does not set the output's grad to 1.0 first, so nothing flows back.",
+    "topo-not-reversed": "backward() calls the closures leaves-first: it must walk the topological order in "
+                         "reverse, output first.",
+    "topo-wrong-order": "topological_sort lists a node before one of its children (a pre-order walk instead of "
+                        "post-order).",
+    "topo-missing-nodes": "topological_sort leaves out nodes that the output depends on.",
+    "topo-repeats-nodes": "topological_sort lists a node more than once (the visited set is missing or keyed "
+                          "wrongly).",
+    "recursive-double-count": "backward() recurses into each child once per parent, so gradients through shared "
+                              "nodes are propagated too early and counted twice.",
+    "backward-resets-grads": "A second backward() call should add to the leaves' grads; this one starts over.",
+    "identity-not-value": "Nodes are merged or looked up by value: two distinct Values holding the same "
+                          "number must stay two nodes (do not define a value-based `__eq__`/`__hash__`).",
+    "order-dependent": "The result depends on the order in which a set is iterated: right on some runs, wrong "
+                       "on others, with the same inputs.",
+    "recursion-limit": "A recursive walk hits Python's recursion limit on a deep graph: use an explicit stack.",
+    # neural networks (task 4)
+    "parameter-count": "parameters() returns the wrong number of parameters.",
+    "parameter-order": "parameters() returns the right Values in the wrong order (the contract: each neuron's "
+                       "`w + [b]`, neurons and layers in order).",
+    "bias-missing": "A neuron's output leaves out its bias.",
+    "nonlin-wrong": "A neuron applies tanh when it should not, or not when it should.",
+    "layer-returns-list": "A Layer with one neuron returns a list of one instead of the Value itself.",
+    "zero-grad-missing": "zero_grad() leaves the gradients as they were.",
+    "zero-grad-zeroes-data": "zero_grad() zeroes the parameters' data instead of (or as well as) their grads.",
+    # training (task 5)
+    "loss-not-sum-of-squares": "mse_loss is not the sum of squared errors (a mean, a missing square, or an "
+                               "absolute value).",
+    "lr-sign": "The update steps *along* the gradient (`+=`): it must step against it, "
+               "`p.data -= lr * p.grad`.",
+    "train-no-zero-grad": "The training loop never zeroes the gradients, so each step adds to the last one's: "
+                          "wrong from the second step on.",
+    "train-step-order": "The training step runs in the wrong order (e.g. zeroing after backward, or updating "
+                        "before backward).",
+    "loss-recorded-after-update": "train() records the loss after the update instead of the loss of the step.",
+    # how the student's code ran
+    "not-implemented": "The task's stub still raises NotImplementedError.",
+    "import-error": "A file of the submission could not be imported (syntax error or failed import).",
+    "exception": "The student's code raised an exception.",
+    "non-finite": "A result was NaN or infinite.",
+    "timeout": "The student's code did not answer in time (an endless loop?) and was stopped.",
+    "crashed": "The worker running the student's code crashed.",
+    "exited": "The student's code ended the worker process (exit) before answering.",
+    "out-of-memory": "The student's code ran out of its memory limit.",
+    "bad-response": "The worker's answer was not a valid result (something wrote to the answer channel).",
+    "time-budget": "The submission used up its total time budget before this check.",
+    "forbidden-import": "The submission imports the reference, the solutions, the grader or another autograd "
+                        "library: no points are given for checks that ran with it.",
+    "needs-earlier-task": "This check relies on an earlier task that fails: fix that task first.",
+}

@@ -1,0 +1,85 @@
+"""The two engines a hidden check runs on: the student's (in a sandboxed worker) and the reference.
+
+Both answer `run(probe, **args)` with the same plain JSON structures; only the student's can fail, and
+then it raises ProbeFailure saying how (not started, an exception, a timeout, a crash, ...).
+"""
+from __future__ import annotations
+
+import importlib
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import probes
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class ProbeFailure(Exception):
+    kind: str        # not-implemented | exception | import-error | forbidden-import | timeout | crashed | exited
+    #                  | out-of-memory | bad-response | time-budget | start-failed
+    message: str
+    task: str | None = None   # the task whose stub raised, for not-implemented
+    error_type: str = ""
+
+    def __str__(self):
+        return self.message
+
+
+class ReferenceEngine:
+    """mygrad_ref, run in this (trusted) process."""
+
+    def run(self, probe: str, **args):
+        if probe in ("mse", "training"):
+            args["reference"] = True  # the reference needs no known-good stand-in
+        return probes.run(lambda name: importlib.import_module(f"mygrad_ref.{name}"), probe, args)
+
+
+class StudentEngine:
+    """The student's mygrad, behind a sandboxed worker that only ever hands back numbers."""
+
+    def __init__(self, submission: Path, budget_seconds: float = 120.0, request_timeout: float = 5.0,
+                 mode: str | None = None):
+        from .sandbox import Limits, Worker
+        self.entry = Path(tempfile.mkdtemp(prefix="mygrad-worker-"))
+        for name in ("worker_main.py", "probes.py"):  # only these two files are visible in the sandbox
+            shutil.copy(HERE / name, self.entry / name)
+        self.worker = Worker(self.entry, "worker_main.py", submission, Limits(request_timeout=request_timeout),
+                             mode=mode)
+        self.deadline = time.monotonic() + budget_seconds
+        self.budget = budget_seconds
+        self.forbidden: set[str] = set()
+        self.events: list[str] = []  # timeouts, crashes: shown in the report
+
+    @property
+    def mode(self) -> str:
+        return self.worker.mode
+
+    def run(self, probe: str, timeout: float | None = None, **args):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise ProbeFailure("time-budget", f"not run: the submission used up its {self.budget:.0f} s "
+                                              "time budget on earlier checks")
+        outcome = self.worker.request({"probe": probe, "args": args}, timeout=min(timeout or 5.0, left))
+        if outcome.kind != "ok":
+            self.events.append(f"{probe}: {outcome.kind}: {outcome.detail}")
+            raise ProbeFailure(outcome.kind, outcome.detail + (f"\n{outcome.output[-600:]}" if outcome.output.strip()
+                                                               and outcome.kind != "timeout" else ""))
+        reply = outcome.response
+        self.forbidden |= set(reply.get("forbidden") or [])
+        if "error" in reply:
+            err = reply["error"] if isinstance(reply["error"], dict) else {}
+            kind = ("not-implemented" if err.get("task") else "import-error" if err.get("import") else "exception")
+            where = f" (at {err['where']})" if err.get("where") else ""
+            raise ProbeFailure(kind, f"{err.get('type', 'Error')}: {err.get('message', '')}{where}",
+                               task=err.get("task"), error_type=str(err.get("type", "")))
+        if "ok" not in reply:
+            raise ProbeFailure("bad-response", "the worker's answer had no result")
+        return reply["ok"]
+
+    def close(self):
+        self.worker.close()
+        shutil.rmtree(self.entry, ignore_errors=True)

@@ -1,0 +1,232 @@
+"""`mygrad grade`: run the hidden suites on one submission and collect one Results object.
+
+The suites run with pytest in this (trusted) process; the student's code runs only in the sandboxed worker
+behind `StudentEngine`. Nothing from the submission is imported here or put on this process's sys.path.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import os
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from . import catalogue
+from .checks import Mistake
+from .diagnoses import DIAGNOSES
+from .engines import ProbeFailure, ReferenceEngine, StudentEngine
+from .results import Results, TestResult
+
+HIDDEN = Path(__file__).resolve().parent / "hidden"
+FORBIDDEN = ("mygrad_ref", "solutions", "autograder", "micrograd", "torch", "tinygrad", "jax", "tensorflow")
+IGNORED = ("conftest.py", "pytest.ini", "sitecustomize.py", "usercustomize.py", "setup.cfg", "tox.ini")
+MAX_ZIP_BYTES, MAX_ZIP_FILES = 50 << 20, 2000
+
+
+class GradingError(Exception):
+    """The grader itself cannot run (bad path, unreadable archive): the CLI exits non-zero with this."""
+
+
+def group(task: str, title: str, weight: float = 1.0, needs: tuple[str, ...] = ()):
+    """Mark a hidden test as one report row: its task, its title, its share of the task's points."""
+    return pytest.mark.mygrad(task=task, title=title, weight=weight, needs=tuple(needs))
+
+
+def failure_text(err: ProbeFailure, task: str) -> tuple[str, list[str]]:
+    if err.kind == "not-implemented":
+        if err.task == task:
+            return f"{task} is not started: its stub still raises NotImplementedError.", ["not-implemented"]
+        return (f"This check needs {err.task}, which is not started yet: fix {err.task} first.",
+                ["needs-earlier-task"])
+    if err.kind == "import-error":
+        return f"Your mygrad could not be imported: {err.message}", ["import-error"]
+    if err.kind == "exception":
+        code = "recursion-limit" if err.error_type == "RecursionError" else "exception"
+        extra = ("\n  A recursive walk hits Python's recursion limit on deep graphs: use an explicit stack."
+                 if code == "recursion-limit" else "")
+        return f"Your code raised {err.message}{extra}", [code]
+    said = {"timeout": "Your code did not answer in time and was stopped (an endless loop or a very slow step?); "
+                       "a fresh worker ran the remaining checks.",
+            "crashed": "The process running your code crashed", "exited": "Your code ended the process",
+            "out-of-memory": "Your code ran out of memory", "bad-response": "The answer from your code's process "
+                                                                           "was not valid"}.get(err.kind, "")
+    return f"{said} ({err.message})" if said else err.message, [err.kind if err.kind in DIAGNOSES else "crashed"]
+
+
+def first_error(err: BaseException) -> BaseException:
+    """Hypothesis reports several distinct failures as a group: show the first."""
+    while hasattr(err, "exceptions") and err.exceptions:
+        err = err.exceptions[0]
+    return err
+
+
+class Harness:
+    """A pytest plugin: the `student` and `reference` fixtures, and one TestResult per hidden test."""
+
+    def __init__(self, student, reference, tasks, only: set[str] | None = None):
+        self._student, self._reference, self.tasks, self.only = student, reference, tasks, only
+        self.results: list[TestResult] = []
+        self.points: dict[str, float] = {}
+
+    @pytest.fixture
+    def student(self):
+        return self._student
+
+    @pytest.fixture
+    def reference(self):
+        return self._reference
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "mygrad(task, title, weight, needs): one row of the grade report")
+
+    def pytest_collection_modifyitems(self, items, config):
+        marked = [(i, i.get_closest_marker("mygrad").kwargs) for i in items if i.get_closest_marker("mygrad")]
+        keep = [(i, m) for i, m in marked if self.only is None or m["task"] in self.only]
+        items[:] = [i for i, _ in keep]
+        weights: dict[str, float] = {}
+        for _, m in keep:
+            weights[m["task"]] = weights.get(m["task"], 0.0) + m["weight"]
+        for item, m in keep:
+            self.points[item.nodeid] = self.tasks[m["task"]].points * m["weight"] / weights[m["task"]]
+
+    def failed_tasks(self) -> set[str]:
+        return {r.task for r in self.results if r.status == "failed"}
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = (yield).get_result()
+        if report.when != "call" and not report.failed or report.when == "teardown":
+            return
+        m = item.get_closest_marker("mygrad").kwargs
+        points = self.points[item.nodeid]
+        name = f"{m['task']} · {m['title']}"
+        if report.passed:
+            self.results.append(TestResult(name, m["task"], points, points, "passed", "Passed.", [m["task"]]))
+            return
+        err = first_error(call.excinfo.value)
+        if isinstance(err, Mistake):
+            text, codes = err.feedback, err.codes
+        elif isinstance(err, ProbeFailure):
+            text, codes = failure_text(err, m["task"])
+        elif type(err).__name__ == "Flaky":
+            text, codes = ("The same check gave different results on repeated runs." + "\n  Diagnosis [order-dependent]: "
+                           + DIAGNOSES["order-dependent"]), ["order-dependent"]
+        else:  # a bug in a hidden test must not pass for the student's: say so plainly
+            text, codes = f"The grader could not complete this check ({type(err).__name__}: {err}).", ["grader-error"]
+        blocking = [t for t in m["needs"] if t in self.failed_tasks()]
+        if blocking and "needs-earlier-task" not in codes:
+            text += f"\n  Note: {', '.join(blocking)} also fails; fix {blocking[0]} first, then look at this again."
+            codes = codes + ["needs-earlier-task"]
+        self.results.append(TestResult(name, m["task"], 0.0, points, "failed", text, [m["task"], *codes]))
+
+
+def scan(folder: Path) -> tuple[list[str], list[str]]:
+    """Static look at the submission (parsed, never run): forbidden imports, and files the grader ignores."""
+    flagged, ignored = [], []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.name in IGNORED or path.name.endswith(".pth"):
+            ignored.append(rel)
+        if path.is_dir() and path.name in FORBIDDEN:
+            flagged.append(f"{rel}/ (a copy of {path.name} inside the submission)")
+        if path.suffix != ".py" or not path.is_file():
+            continue
+        try:
+            tree = ast.parse(path.read_bytes(), filename=rel)
+        except (SyntaxError, ValueError):
+            continue  # the worker reports syntax errors, task by task
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else
+                     [node.value] if isinstance(node, ast.Constant) and isinstance(node.value, str) else [])
+            flagged += [f"{rel}:{node.lineno} uses {n}" for n in names if n.split(".")[0] in FORBIDDEN]
+    return flagged, ignored
+
+
+def find_package(folder: Path) -> Path | None:
+    """The folder that holds mygrad/ (the submission itself, or one level down, e.g. exercises/)."""
+    for candidate in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
+        if (candidate / "mygrad").is_dir():
+            return candidate
+    return None
+
+
+def extract(archive: Path, into: Path) -> None:
+    try:
+        with zipfile.ZipFile(archive) as z:
+            infos = z.infolist()
+            if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
+                raise GradingError(f"{archive}: the archive is too large to grade "
+                                   f"(limits: {MAX_ZIP_FILES} files, {MAX_ZIP_BYTES >> 20} MiB)")
+            for info in infos:
+                target = (into / info.filename).resolve()
+                if not target.is_relative_to(into.resolve()):
+                    raise GradingError(f"{archive}: refusing the entry {info.filename!r} (it points outside)")
+            z.extractall(into)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise GradingError(f"{archive}: not a readable zip archive ({err})") from err
+
+
+@contextlib.contextmanager
+def prepared(path: Path):
+    """The submission as a folder: a zip is extracted to a private temporary folder."""
+    path = Path(path)
+    if not path.exists():
+        raise GradingError(f"{path}: no such file or folder")
+    if path.is_dir():
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise GradingError(f"{path}: the folder is not readable")
+        yield path.resolve()
+        return
+    if path.suffix.lower() != ".zip":
+        raise GradingError(f"{path}: expected a folder holding mygrad/, a .zip of one, or a notebook")
+    with tempfile.TemporaryDirectory(prefix="mygrad-submission-") as tmp:
+        extract(path, Path(tmp))
+        yield Path(tmp)
+
+
+def missing_package_results(tasks, only, message) -> list[TestResult]:
+    return [TestResult(f"{t.id} · all checks", t.id, 0.0, float(t.points), "failed", message, [t.id, "import-error"])
+            for t in tasks.values() if only is None or t.id in only]
+
+
+def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budget: float = 120.0,
+          request_timeout: float = 5.0) -> Results:
+    """Grade one submission folder (or .zip). Raises GradingError only when the grader cannot run."""
+    started = time.monotonic()
+    catalog = catalogue.load()
+    with prepared(path) as folder:
+        root = find_package(folder)
+        if root is None:
+            found = ", ".join(sorted(p.name for p in folder.iterdir())[:8]) or "nothing"
+            return Results(missing_package_results(catalog, tasks, f"No mygrad/ package was found in the submission "
+                                                   f"(it holds: {found}). Hand in the folder that contains mygrad/."),
+                           time.monotonic() - started, "none (nothing ran)")
+        flagged, ignored = scan(root)
+        student = StudentEngine(root, budget_seconds=budget, request_timeout=request_timeout, mode=mode)
+        harness = Harness(student, ReferenceEngine(), catalog, tasks)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                pytest.main([str(HIDDEN), "-q", "-p", "no:cacheprovider", "-c", str(HIDDEN / "pytest.ini"),
+                             "--rootdir", str(HIDDEN)], plugins=[harness])
+        finally:
+            student.close()
+    notes = []
+    forbidden = sorted(student.forbidden) + flagged
+    if forbidden:
+        notes.append("FLAGGED: the submission uses code it must not (no points for any check): "
+                     + "; ".join(forbidden))
+        for r in harness.results:
+            r.score, r.status = 0.0, "failed"
+            r.output = f"{r.output}\n  Diagnosis [forbidden-import]: {DIAGNOSES['forbidden-import']}"
+            r.tags.append("forbidden-import")
+    if ignored:
+        notes.append("Ignored (the grader never runs these): " + ", ".join(ignored))
+    if student.events:
+        notes.append("Worker events: " + "; ".join(student.events[:10]))
+    return Results(harness.results, time.monotonic() - started, student.mode, notes)

@@ -1,0 +1,66 @@
+"""Hidden checks for task3: **, tanh, exp, log, relu called directly, then the whole engine on random graphs."""
+from hypothesis import given, settings
+
+from autograder.checks import check_closure, check_expression, check_graph, wrong_order_variants
+from autograder.engines import ProbeFailure
+from autograder.grade import group
+from autograder.strategies import ALL_OPS, dags
+
+
+@group("task3", "** backward (constant exponents), called directly", weight=2)
+def test_pow(student, reference):
+    for x, k, g in ((1.5, 2, 1.0), (0.8, 3, -2.0), (1.25, -1, 0.5), (2.0, 0.5, 1.5), (-1.5, 2, 1.0)):
+        check_closure(student, reference, "pow", x, k=k, preset=(0.0,), out_grad=g)
+
+
+@group("task3", "tanh backward, called directly", weight=2)
+def test_tanh(student, reference):
+    for x, g in ((0.5, 1.0), (-1.2, 2.0), (2.0, -0.5)):
+        check_closure(student, reference, "tanh", x, preset=(0.0,), out_grad=g)
+
+
+@group("task3", "exp backward, called directly", weight=1)
+def test_exp(student, reference):
+    for x, g in ((0.5, 1.0), (-1.5, 2.0), (2.0, -0.5)):
+        check_closure(student, reference, "exp", x, preset=(0.0,), out_grad=g)
+
+
+@group("task3", "log backward, called directly", weight=1)
+def test_log(student, reference):
+    for x, g in ((0.5, 1.0), (3.0, 2.0), (1.25, -0.5)):
+        check_closure(student, reference, "log", x, preset=(0.0,), out_grad=g)
+
+
+@group("task3", "relu backward, called directly", weight=1)
+def test_relu(student, reference):
+    for x, g in ((1.5, 2.0), (-0.7, 2.0), (0.3, -1.0)):
+        check_closure(student, reference, "relu", x, preset=(0.0,), out_grad=g)
+
+
+@group("task3", "relu at exactly 0 has slope 0", weight=0.5)
+def test_relu_at_zero(student, reference):
+    check_closure(student, reference, "relu", 0.0, preset=(0.0,), out_grad=2.0)
+
+
+@group("task3", "-, / and constants on the left: a - b, -a, a / b, 5 - a, 2 / a", weight=1.5, needs=("task1",))
+def test_derived_operations(student, reference):
+    for expr in ("a - b", "-a", "a / b", "5 - a", "2 / a", "a - 1", "a / 4", "(a - b) / (a + b)"):
+        check_expression(student, reference, expr, 1.5, -0.5)
+
+
+@group("task3", "random expression graphs: your whole engine", weight=3, needs=("task1", "task2"))
+def test_random_graphs(student, reference):
+    stop = []
+
+    @settings(parent=settings.get_profile("grading"))
+    @given(dags(ops=ALL_OPS))
+    def run(spec):
+        if stop:
+            return
+        try:
+            check_graph(student, reference, spec, mode="engine", variants=wrong_order_variants(spec))
+        except ProbeFailure as err:
+            stop.append(err)
+    run()
+    if stop:
+        raise stop[0]

@@ -1,0 +1,81 @@
+"""Hidden checks for task5: mse_loss, sgd_step, and train() step by step against the reference."""
+import random
+
+from autograder import training_variants
+from autograder.checks import close, fail, fmt
+from autograder.grade import group
+
+XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+YS = [1.0, -1.0, -1.0, 1.0]
+
+
+def seeded(n, seed):
+    rng = random.Random(seed)
+    return [round(rng.uniform(-1, 1), 3) for _ in range(n)]
+
+
+@group("task5", "mse_loss: the sum of squared errors, and its gradient", weight=1.5)
+def test_mse_loss(student, reference):
+    preds, targets = [0.5, -1.2, 2.0], [1.0, -1.0, 0.0]
+    want = reference.run("mse", preds=preds, targets=targets)
+    got = student.run("mse", preds=preds, targets=targets)
+    n = len(preds)
+    variants = {"mean": sum((p - t) ** 2 for p, t in zip(preds, targets)) / n,
+                "not squared": sum(p - t for p, t in zip(preds, targets)),
+                "absolute": sum(abs(p - t) for p, t in zip(preds, targets))}
+    example = f"mse_loss(predictions={preds}, targets={targets})"
+    if not close(got["loss"], want["loss"]):
+        kind = next((k for k, v in variants.items() if close(got["loss"], v)), None)
+        fail(f"{example} is {fmt(got['loss'])}, expected {fmt(want['loss'])}" + (f" (that is the {kind})" if kind else ""),
+             "loss-not-sum-of-squares")
+    for i, (g, w) in enumerate(zip(got["grads"], want["grads"])):
+        if not close(g, w):
+            fail(f"{example}: after loss.backward(), prediction {i}'s grad is {fmt(g)}, expected {fmt(w)} "
+                 "(2 * (prediction - target))", "loss-not-sum-of-squares")
+
+
+@group("task5", "sgd_step moves against the gradient", weight=1)
+def test_sgd_step(student, reference):
+    data, grads, lr = [1.0, -2.0, 0.5], [0.5, -1.0, 2.0], 0.1
+    got = student.run("sgd", data=data, grads=grads, lr=lr)
+    want = reference.run("sgd", data=data, grads=grads, lr=lr)
+    for i, (g, w) in enumerate(zip(got, want)):
+        if not close(g, w):
+            wrong_way = close(g, data[i] + lr * grads[i])
+            fail(f"sgd_step with data={data}, grads={grads}, lr={lr}: parameter {i} became {fmt(g)}, expected "
+                 f"{fmt(w)}", "lr-sign" if wrong_way else None)
+
+
+@group("task5", "train(): the loss curve matches the reference step by step", weight=3)
+def test_training_curve(student, reference):
+    numbers, steps, lr = seeded(16, 7), 5, 0.05
+    call = dict(numbers=numbers, xs=XS, ys=YS, steps=steps, lr=lr)
+    want, got = reference.run("training", **call), student.run("training", **call)
+    losses = got["losses"]
+    if len(losses) != steps:
+        fail(f"train(model, xs, ys, steps={steps}, lr={lr}) returned {len(losses)} losses, expected {steps}")
+    bad = [i for i, (g, w) in enumerate(zip(losses, want["losses"])) if not close(g, w, rel=1e-6)]
+    if bad:
+        code = training_variants.diagnose(losses, numbers, XS, YS, steps, lr, lambda a, b: close(a, b, rel=1e-6))
+        shown = ", ".join(fmt(x) for x in losses)
+        fail(f"train() on the lecture's four samples with a fixed 3-3-1 tanh network (weights {numbers}), "
+             f"{steps} steps at lr={lr}: losses {shown}; expected {', '.join(fmt(x) for x in want['losses'])}. "
+             f"The first wrong loss is at step {bad[0] + 1}.", code)
+    for i, (g, w) in enumerate(zip(got["params"], want["params"])):
+        if not close(g, w, rel=1e-6):
+            fail(f"after train() the model's parameter {i} is {fmt(g)}, expected {fmt(w)}: the last step's update "
+                 "is missing or wrong", "train-step-order")
+
+
+@group("task5", "your own MLP, engine and train() fit a small problem", weight=1.5,
+       needs=("task1", "task2", "task3", "task4"))
+def test_convergence(student, reference):
+    numbers, steps, lr = seeded(41, 11), 40, 0.05
+    call = dict(nin=3, nouts=[4, 4, 1], numbers=numbers, xs=XS, ys=YS, steps=steps, lr=lr)
+    target = reference.run("own_training", **call)["losses"][-1] * 1.5 + 0.02  # calibrated on the reference
+    losses = student.run("own_training", timeout=20, **call)["losses"]
+    if len(losses) != steps or not all(close(x, x) for x in losses):
+        fail(f"training MLP(3, [4, 4, 1]) for {steps} steps gave the losses {losses[:5]}...", "non-finite")
+    if not losses[-1] < target:
+        fail(f"MLP(3, [4, 4, 1]) trained by your train() for {steps} steps at lr={lr} on the lecture's data ends at "
+             f"loss {fmt(losses[-1])}; a correct kit gets below {fmt(target)} (started at {fmt(losses[0])})")

@@ -1,0 +1,51 @@
+"""One results model, rendered as the terminal report, Gradescope's results.json, and task totals."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TestResult:
+    name: str
+    task: str
+    score: float
+    max_score: float
+    status: str                 # 'passed' | 'failed'
+    output: str = ""            # the feedback: what was checked, the example, the diagnosis
+    tags: list[str] = field(default_factory=list)   # the task id, then any diagnosis codes
+
+
+@dataclass
+class Results:
+    tests: list[TestResult]
+    execution_time: float = 0.0
+    isolation: str = ""
+    notes: list[str] = field(default_factory=list)   # flags for the instructor: forbidden imports, crashes
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tests), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.tests), 4)
+
+    def task_scores(self) -> dict[str, tuple[float, float]]:
+        totals: dict[str, tuple[float, float]] = {}
+        for t in self.tests:
+            s, m = totals.get(t.task, (0.0, 0.0))
+            totals[t.task] = (round(s + t.score, 4), round(m + t.max_score, 4))
+        return totals
+
+    def output(self) -> str:
+        lines = [f"Score: {self.score:g} / {self.max_score:g}", f"Student code ran in: {self.isolation} isolation"]
+        return "\n".join(lines + self.notes)
+
+    def to_gradescope(self) -> dict:
+        return {
+            "score": self.score, "max_score": self.max_score, "execution_time": round(self.execution_time, 2),
+            "output": self.output(), "visibility": "visible", "stdout_visibility": "hidden",
+            "tests": [{"name": t.name, "score": round(t.score, 4), "max_score": round(t.max_score, 4),
+                       "status": t.status, "output": t.output, "tags": t.tags, "visibility": "visible"}
+                      for t in self.tests],
+        }
