@@ -27,6 +27,39 @@ def cmd_verify(args) -> int:
     return 0 if verify() else 1
 
 
+def cmd_grade(args) -> int:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from . import report, samples
+    from .grade import GradingError, grade
+    only = set(args.task) if args.task else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="mygrad-sample-") as tmp:
+            if args.sample:
+                bugs = samples.load("bugs")
+                if args.sample not in bugs:
+                    print(f"mygrad grade: no sample named {args.sample!r} (known: {', '.join(bugs)})", file=sys.stderr)
+                    return 2
+                path = samples.materialize(bugs[args.sample], Path(tmp))
+                title = f"Sample submission '{args.sample}': {bugs[args.sample]['about']}"
+            elif args.submission:
+                path, title = Path(args.submission), f"Submission {args.submission}"
+            else:
+                print("mygrad grade: give a SUBMISSION folder or .zip, or --sample NAME", file=sys.stderr)
+                return 2
+            results = grade(path, tasks=only, mode=args.isolation)
+    except GradingError as err:
+        print(f"mygrad grade: {err}", file=sys.stderr)
+        return 2
+    if args.json:
+        Path(args.json).write_text(json.dumps(results.to_gradescope(), indent=2))
+    if not args.quiet:
+        report.render(results, title=title)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mygrad", description="Instructor tools for the mygrad-kit exercises.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -36,6 +69,17 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="prove the kit consistent: fresh build, solutions and reference pass, "
                                       "stubs fail task by task, no instructor imports in exercises/")
     v.set_defaults(run=cmd_verify)
+    g = sub.add_parser("grade", help="grade one submission with the hidden suites (student code sandboxed)",
+                       description="Grade a folder holding mygrad/ (or a .zip of one). Exit status 0 whenever "
+                                   "grading completed, whatever the score; 2 when the grader could not run.")
+    g.add_argument("submission", nargs="?", help="a folder holding mygrad/, or a .zip of one")
+    g.add_argument("--sample", metavar="NAME", help="grade a bundled sample submission instead (e.g. demo)")
+    g.add_argument("--json", metavar="PATH", help="write the results in Gradescope's results.json format")
+    g.add_argument("--task", action="append", metavar="ID", help="grade only this task (repeatable)")
+    g.add_argument("--isolation", choices=["bubblewrap", "rlimit"], help="force an isolation mode "
+                                                                         "(default: bubblewrap when it works)")
+    g.add_argument("--quiet", action="store_true", help="print no report (use with --json)")
+    g.set_defaults(run=cmd_grade)
     return p
 
 

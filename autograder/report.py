@@ -1,0 +1,33 @@
+"""The terminal report of a Results: one row per task and check, points, status, feedback, total."""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from . import catalogue
+from .results import Results
+
+
+def render(results: Results, console: Console | None = None, title: str = "") -> None:
+    console = console or Console()
+    tasks = catalogue.load()
+    table = Table(title=title or None, show_lines=True, expand=True)
+    table.add_column("Task", no_wrap=True)
+    table.add_column("Check", ratio=2)
+    table.add_column("Points", justify="right", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Feedback", ratio=5)
+    totals = results.task_scores()
+    for t in results.tests:
+        check = t.name.split(" · ", 1)[-1]
+        status = "[green]passed[/]" if t.status == "passed" else "[red]failed[/]"
+        feedback = "" if t.status == "passed" else t.output
+        table.add_row(t.task, check, f"{t.score:.2f} / {t.max_score:.2f}", status, feedback)
+    console.print(table)
+    for task_id, (score, most) in totals.items():
+        name = tasks[task_id].title if task_id in tasks else task_id
+        console.print(f"  {task_id}  {name:<48} {score:6.2f} / {most:g}")
+    console.print(f"[bold]Total: {results.score:.2f} / {results.max_score:g}[/]   "
+                  f"({results.execution_time:.1f} s, student code ran in {results.isolation} isolation)")
+    for note in results.notes:
+        console.print(f"[yellow]{note}[/]")

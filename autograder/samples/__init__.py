@@ -1,0 +1,46 @@
+"""Sample submissions, each a few edits to solutions/ (so they never drift into copies of it).
+
+bugs.toml: typical learner bugs with the task that must lose points and the diagnosis it must get.
+hostile.toml: broken or hostile submissions, each with the outcome the grader must reach.
+`materialize(sample, dest)` writes one as a folder holding mygrad/.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from ..catalogue import KIT_ROOT
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+HERE = Path(__file__).resolve().parent
+
+
+def load(kind: str) -> dict[str, dict]:
+    """Samples of one kind ('bugs' or 'hostile') by name."""
+    rows = tomllib.loads((HERE / f"{kind}.toml").read_text())["sample"]
+    return {row["name"]: row for row in rows}
+
+
+def materialize(sample: dict, dest: Path, solutions: Path = KIT_ROOT / "solutions") -> Path:
+    """Copy the solutions' mygrad/ to dest and apply the sample's edits; return dest."""
+    dest = Path(dest)
+    shutil.copytree(solutions / "mygrad", dest / "mygrad", ignore=shutil.ignore_patterns("__pycache__"))
+    for edit in sample.get("edit", []):
+        path = dest / edit["file"]
+        if edit.get("delete"):
+            path.unlink()
+        elif "write" in edit:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(edit["write"])
+        else:
+            text = path.read_text()
+            if text.count(edit["find"]) != 1:
+                raise ValueError(f"sample {sample['name']}: {edit['find']!r} occurs {text.count(edit['find'])} "
+                                 f"times in {edit['file']} (expected once): update the sample")
+            path.write_text(text.replace(edit["find"], edit["replace"]))
+    return dest
