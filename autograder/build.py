@@ -91,6 +91,7 @@ def expected_files(root: Path = KIT_ROOT) -> dict[Path, str]:
     files[Path("exercises/tasks.toml")] = _header((solutions / "tasks.toml").read_text(), "solutions/tasks.toml")
     files[Path("exercises/README.md")] = student_readme(tasks)
     files[Path("docs/tasks.md")] = tasks_page(tasks)
+    files[Path("docs/diagnoses.md")] = diagnoses_page()
     return files
 
 
@@ -125,6 +126,23 @@ def tasks_page(tasks) -> str:
 {rows}
 
 Total: {sum(t.points for t in tasks.values())} points.
+"""
+
+
+def diagnoses_page() -> str:
+    from .diagnoses import DIAGNOSES
+    rows = "\n".join(f"| `{code}` | {text} |" for code, text in DIAGNOSES.items())
+    return f"""<!-- {GENERATED.format(source="autograder/diagnoses.py")} -->
+# Diagnoses
+
+When a hidden check fails, the grader's feedback says what was checked, gives the smallest example it
+found, and, when the pattern is one of these, names the misconception. The code appears in the
+feedback as `Diagnosis [code]` and in Gradescope's `tags` (after the task id), so it is stable: scripts
+may count them across a class.
+
+| code | what it means |
+|---|---|
+{rows}
 """
 
 

@@ -15,10 +15,10 @@ def cmd_build(args) -> int:
     if args.check:
         for line in problems:
             print(line)
-        print("exercises/ is up to date" if not problems else
-              "exercises/ is stale: run `mygrad build` and commit the result")
+        print("exercises/ and the generated docs are up to date" if not problems else
+              "generated files are stale: run `mygrad build` and commit the result")
         return 1 if problems else 0
-    print("wrote exercises/ and docs/tasks.md from solutions/")
+    print("wrote exercises/, docs/tasks.md and docs/diagnoses.md")
     return 0
 
 
