@@ -160,10 +160,10 @@ def run_matches(run, want) -> bool:
         all(close(g, w) for g, w in zip(run['data'], want['data']))
 
 
-def check_graph(student, reference, spec, mode='engine', calls=1, repeats=3, variants=None, what=""):
+def check_graph(student, reference, spec, mode='engine', calls=1, repeats=3, variants=None, what="", slow=False):
     """Compare every node's data and grad over several fresh builds; name the first wrong node."""
     want = reference.run('graph', spec=spec, mode=mode, calls=calls, repeats=1)[0]
-    runs = student.run('graph', spec=spec, mode=mode, calls=calls, repeats=repeats)
+    runs = student.run('graph', spec=spec, mode=mode, calls=calls, repeats=repeats, slow=slow)
     good = [run_matches(r, want) for r in runs]
     if all(good):
         return

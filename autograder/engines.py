@@ -32,7 +32,7 @@ class ProbeFailure(Exception):
 class ReferenceEngine:
     """mygrad_ref, run in this (trusted) process."""
 
-    def run(self, probe: str, **args):
+    def run(self, probe: str, slow: bool = False, **args):
         if probe in ("mse", "training"):
             args["reference"] = True  # the reference needs no known-good stand-in
         return probes.run(lambda name: importlib.import_module(f"mygrad_ref.{name}"), probe, args)
@@ -50,7 +50,8 @@ class StudentEngine:
         self.worker = Worker(self.entry, "worker_main.py", submission, Limits(request_timeout=request_timeout),
                              mode=mode)
         self.deadline = time.monotonic() + budget_seconds
-        self.budget = budget_seconds
+        self.budget, self.request_timeout = budget_seconds, request_timeout
+        self.timeouts_in_row = 0
         self.forbidden: set[str] = set()
         self.events: list[str] = []  # timeouts, crashes: shown in the report
 
@@ -58,12 +59,18 @@ class StudentEngine:
     def mode(self) -> str:
         return self.worker.mode
 
-    def run(self, probe: str, timeout: float | None = None, **args):
+    def run(self, probe: str, slow: bool = False, **args):
+        """The probe's answer; `slow` allows four times the usual time (deep graphs, whole training runs)."""
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise ProbeFailure("time-budget", f"not run: the submission used up its {self.budget:.0f} s "
                                               "time budget on earlier checks")
-        outcome = self.worker.request({"probe": probe, "args": args}, timeout=min(timeout or 5.0, left))
+        if self.timeouts_in_row >= 3:  # e.g. an import that never returns: do not pay a timeout per check
+            raise ProbeFailure("timeout", "not run: your code timed out on 3 checks in a row, so the remaining "
+                                          "checks were skipped")
+        timeout = self.request_timeout * (4 if slow else 1)
+        outcome = self.worker.request({"probe": probe, "args": args}, timeout=min(timeout, left))
+        self.timeouts_in_row = self.timeouts_in_row + 1 if outcome.kind == "timeout" else 0
         if outcome.kind != "ok":
             self.events.append(f"{probe}: {outcome.kind}: {outcome.detail}")
             raise ProbeFailure(outcome.kind, outcome.detail + (f"\n{outcome.output[-600:]}" if outcome.output.strip()
@@ -72,7 +79,8 @@ class StudentEngine:
         self.forbidden |= set(reply.get("forbidden") or [])
         if "error" in reply:
             err = reply["error"] if isinstance(reply["error"], dict) else {}
-            kind = ("not-implemented" if err.get("task") else "import-error" if err.get("import") else "exception")
+            kind = ("not-implemented" if err.get("task") else "import-error" if err.get("import") else
+                    "out-of-memory" if err.get("type") == "MemoryError" else "exception")
             where = f" (at {err['where']})" if err.get("where") else ""
             raise ProbeFailure(kind, f"{err.get('type', 'Error')}: {err.get('message', '')}{where}",
                                task=err.get("task"), error_type=str(err.get("type", "")))

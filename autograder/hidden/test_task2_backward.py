@@ -57,7 +57,8 @@ def test_random_graphs(student, reference):
 def test_deep_graph(student, reference):
     spec = {"leaves": [0.5, 1.0], "nodes": [["add", 0, 1]] + [["add", i, 1] for i in range(2, 3001)]}
     try:
-        check_graph(student, reference, spec, mode="known-good", repeats=1, what="a chain of 3,000 additions: ")
+        check_graph(student, reference, spec, mode="known-good", repeats=1, what="a chain of 3,000 additions: ",
+                    slow=True)
     except ProbeFailure as err:
         if err.error_type == "RecursionError" or err.kind in ("crashed", "out-of-memory"):
             raise Mistake("backward() on a chain of 3,000 additions failed: " + err.message +

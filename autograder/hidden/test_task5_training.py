@@ -73,7 +73,7 @@ def test_convergence(student, reference):
     numbers, steps, lr = seeded(41, 11), 40, 0.05
     call = dict(nin=3, nouts=[4, 4, 1], numbers=numbers, xs=XS, ys=YS, steps=steps, lr=lr)
     target = reference.run("own_training", **call)["losses"][-1] * 1.5 + 0.02  # calibrated on the reference
-    losses = student.run("own_training", timeout=20, **call)["losses"]
+    losses = student.run("own_training", slow=True, **call)["losses"]
     if len(losses) != steps or not all(close(x, x) for x in losses):
         fail(f"training MLP(3, [4, 4, 1]) for {steps} steps gave the losses {losses[:5]}...", "non-finite")
     if not losses[-1] < target:

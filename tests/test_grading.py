@@ -1,0 +1,127 @@
+"""The autograder end to end: model answers, stubs, the bug samples and the hostile samples."""
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import samples
+from autograder.catalogue import KIT_ROOT
+from autograder.grade import grade
+
+BUGS = samples.load("bugs")
+HOSTILE = samples.load("hostile")
+
+
+def comparable(results):
+    out = results.to_gradescope()
+    out.pop("execution_time")
+    out.pop("output")
+    return out
+
+
+def leftover_processes(marker: str) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmdline and proc.name != str(os.getpid()):
+            found.append(f"{proc.name}: {cmdline}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def solved():
+    return grade(KIT_ROOT / "solutions")
+
+
+def test_solutions_get_full_marks_every_time(solved):
+    failed = [f"{t.name}: {t.output}" for t in solved.tests if t.status != "passed"]
+    assert not failed, "\n".join(failed)
+    assert solved.score == solved.max_score == 100
+    assert comparable(grade(KIT_ROOT / "solutions")) == comparable(solved)
+
+
+def test_untouched_stubs_get_zero_with_not_started_feedback():
+    results = grade(KIT_ROOT / "exercises")
+    assert results.score == 0
+    for task, (score, most) in results.task_scores().items():
+        assert most > 0
+        feedback = [t.output for t in results.tests if t.task == task]
+        assert any(f"{task} is not started" in text for text in feedback), (task, feedback)
+    assert comparable(grade(KIT_ROOT / "exercises")) == comparable(results)
+
+
+@pytest.mark.parametrize("name", sorted(BUGS))
+def test_bug_sample_loses_points_in_the_right_task_with_the_right_diagnosis(name, tmp_path):
+    bug = BUGS[name]
+    results = grade(samples.materialize(bug, tmp_path))
+    totals = results.task_scores()
+    score, most = totals[bug["task"]]
+    assert score < most, f"{name} kept all of {bug['task']}'s points"
+    codes = {code for t in results.tests if t.task == bug["task"] and t.status == "failed" for code in t.tags}
+    assert bug["code"] in codes, f"{name}: expected diagnosis {bug['code']} in {bug['task']}, got {codes}"
+    for task, (s, m) in totals.items():
+        if task != bug["task"] and task not in bug.get("also", []):
+            lost = [t.name + ": " + t.output for t in results.tests if t.task == task and t.status == "failed"]
+            assert s == m, f"{name} lost points in {task}:\n" + "\n".join(lost)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_sample_ends_with_a_fair_report_and_no_process_left(name, tmp_path):
+    sample = HOSTILE[name]
+    results = grade(samples.materialize(sample, tmp_path), request_timeout=2.0)
+    totals = results.task_scores()
+    report = "\n".join(f"{t.name} [{t.status}] {t.tags}: {t.output}" for t in results.tests)
+    for task in sample.get("zero", []):
+        assert totals[task][0] == 0, f"{name}: {task} earned points\n{report}"
+    for task in sample.get("full", []):
+        assert totals[task][0] == totals[task][1], f"{name}: {task} lost points\n{report}"
+    tags = {code for t in results.tests for code in t.tags}
+    for code in sample.get("codes", []):
+        assert code in tags, f"{name}: expected {code} among {tags}\n{report}"
+    notes = "\n".join(results.notes)
+    assert ("FLAGGED" in notes) == bool(sample.get("flagged")), notes
+    if sample.get("ignored"):
+        assert sample["ignored"] in notes
+    assert results.score <= grade(KIT_ROOT / "solutions").score
+    assert not leftover_processes("worker_main.py") and not leftover_processes("sleep 4242")
+
+
+def test_zip_submission_and_gradescope_json(tmp_path):
+    folder = samples.materialize(BUGS["bias-missing"], tmp_path / "sub")
+    archive = tmp_path / "submission.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in folder.rglob("*.py"):
+            z.write(path, Path("exercises") / path.relative_to(folder))
+    out = tmp_path / "results.json"
+    run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(archive), "--json", str(out),
+                          "--quiet"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(out.read_text())
+    assert set(data) >= {"score", "max_score", "execution_time", "output", "tests"}
+    assert data["max_score"] == 100 and 0 < data["score"] < 100
+    test = next(t for t in data["tests"] if t["status"] == "failed")
+    assert set(test) >= {"name", "score", "max_score", "status", "output", "tags", "visibility"}
+    assert test["tags"][0] == "task4" and "bias-missing" in test["tags"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["grade", "/no/such/folder"], "no such file or folder"),
+    (["grade", __file__], "expected a folder"),
+    (["grade", "--sample", "nope"], "no sample named"),
+])
+def test_cli_fails_with_one_line_reason_when_the_grader_cannot_run(args, message):
+    run = subprocess.run([sys.executable, "-m", "autograder.cli", *args], capture_output=True, text=True)
+    assert run.returncode == 2 and message in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_folder_without_mygrad_gets_zero_and_says_why(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    results = grade(tmp_path)
+    assert results.score == 0 and "No mygrad/ package" in results.tests[0].output
