@@ -52,7 +52,8 @@ def closure_variants(op, x, y, k, out_data, preset, g):
              'relu': (1.0 if out_data > 0 else 0.0,)}[op]
     if None in local:
         return []
-    variants = [('assign-not-accumulate', [d * g for d in local]),
+    variants = [('closure-does-nothing', list(preset)),
+                ('assign-not-accumulate', [d * g for d in local]),
                 ('missing-chain-factor', [p + d for p, d in zip(preset, local)]),
                 ('assign-not-accumulate', [d for d in local])]  # both mistakes at once
     if op == 'add_self':
@@ -110,8 +111,8 @@ def check_expression(student, reference, expr, x, y=None):
         fail(f"{setting}: the value is {fmt(got['out'])}, expected {fmt(want['out'])}", 'forward-value-wrong')
     for n, g, w in zip('ab', got['grads'], want['grads']):
         if not close(g, w):
-            fail(f"{setting}: {n}.grad is {fmt(g)}, expected {fmt(w)} (backpropagated from out.grad=1)",
-                 'non-finite' if non_finite(g) else 'wrong-local-derivative')
+            code = 'non-finite' if non_finite(g) else 'closure-does-nothing' if close(g, 0.0) else 'wrong-local-derivative'
+            fail(f"{setting}: {n}.grad is {fmt(g)}, expected {fmt(w)} (backpropagated from out.grad=1)", code)
 
 
 # --- whole graphs -----------------------------------------------------------------------------------
@@ -223,6 +224,12 @@ def wrong_order_variants(spec, calls=1) -> list[tuple[str, list[float]]]:
             ('recursive-double-count', grads_with(recursive(lambda prev: list(reversed(list(prev))))))]
 
 
+def violation(order, children):
+    """The first (parent, child) pair that `order` lists parent-first, or None for a valid order."""
+    pos = {node: i for i, node in enumerate(order)}
+    return next(((p, c) for p, cs in children.items() for c in cs if pos[c] > pos[p]), None)
+
+
 def check_order(student, reference, spec, repeats=3):
     """topological_sort: every node once, children first, root last; over several fresh builds."""
     want = reference.run('graph', spec=spec, mode='topo', repeats=1)[0]
@@ -242,15 +249,11 @@ def check_order(student, reference, spec, repeats=3):
         elif set(order) != set(want['order']):
             missing = sorted(set(range(n)) - set(order))
             problems.append((f"nodes {', '.join(f'n{i}' for i in missing)} are missing", 'topo-missing-nodes'))
-        elif order == list(reversed(want['order'])) or order and order[0] == n - 1:
+        elif violation(list(reversed(order)), children) is None and violation(order, children) is not None:
             problems.append(("the output comes first: the list runs root-first", 'topo-not-reversed'))
         else:
-            pos = {node: i for i, node in enumerate(order)}
-            bad = next(((p, c) for p, cs in children.items() for c in cs if pos[c] > pos[p]), None)
-            if bad:
-                problems.append((f"n{bad[1]} comes after its parent n{bad[0]}", 'topo-wrong-order'))
-            else:
-                problems.append(None)
+            bad = violation(order, children)
+            problems.append((f"n{bad[1]} comes after its parent n{bad[0]}", 'topo-wrong-order') if bad else None)
     if all(p is None for p in problems):
         return
     text, code = next(p for p in problems if p)

@@ -9,6 +9,7 @@ DIAGNOSES = {
                              "used twice, like `a + a`, keeps only the last contribution.",
     "missing-chain-factor": "A backward pass forgets to multiply by `out.grad` (the chain rule): it looks right "
                             "when the operation is the output, and goes wrong one level deeper.",
+    "closure-does-nothing": "A backward closure leaves its inputs' grads as they were: nothing is added.",
     "wrong-local-derivative": "An operation's local derivative is wrong (the check names the operation and the "
                               "numbers).",
     "mul-uses-own-input": "In `a * b`, each input's gradient uses its *own* data instead of the other input's.",

@@ -44,7 +44,7 @@ def failure_text(err: ProbeFailure, task: str) -> tuple[str, list[str]]:
         return (f"This check needs {err.task}, which is not started yet: fix {err.task} first.",
                 ["needs-earlier-task"])
     if err.kind == "import-error":
-        return f"Your mygrad could not be imported: {err.message}", ["import-error"]
+        return f"A file of your mygrad package could not be imported: {err.message}", ["import-error"]
     if err.kind == "exception":
         code = "recursion-limit" if err.error_type == "RecursionError" else "exception"
         extra = ("\n  A recursive walk hits Python's recursion limit on deep graphs: use an explicit stack."
@@ -120,7 +120,8 @@ class Harness:
             text, codes = f"The grader could not complete this check ({type(err).__name__}: {err}).", ["grader-error"]
         blocking = [t for t in m["needs"] if t in self.failed_tasks()]
         if blocking and "needs-earlier-task" not in codes:
-            text += f"\n  Note: {', '.join(blocking)} also fails; fix {blocking[0]} first, then look at this again."
+            text += (f"\n  Note: {' and '.join(blocking)} also fail{'s' if len(blocking) == 1 else ''}; fix "
+                     f"{blocking[0]} first, then look at this again.")
             codes = codes + ["needs-earlier-task"]
         self.results.append(TestResult(name, m["task"], 0.0, points, "failed", text, [m["task"], *codes]))
 

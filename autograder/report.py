@@ -9,14 +9,14 @@ from .results import Results
 
 
 def render(results: Results, console: Console | None = None, title: str = "") -> None:
-    console = console or Console()
+    console = console or Console(width=None if Console().is_terminal else 120)
     tasks = catalogue.load()
     table = Table(title=title or None, show_lines=True, expand=True)
     table.add_column("Task", no_wrap=True)
-    table.add_column("Check", ratio=2)
+    table.add_column("Check", ratio=3)
     table.add_column("Points", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
-    table.add_column("Feedback", ratio=5)
+    table.add_column("Feedback", ratio=6)
     totals = results.task_scores()
     for t in results.tests:
         check = t.name.split(" · ", 1)[-1]

@@ -34,8 +34,8 @@ class Results:
         totals: dict[str, tuple[float, float]] = {}
         for t in self.tests:
             s, m = totals.get(t.task, (0.0, 0.0))
-            totals[t.task] = (round(s + t.score, 4), round(m + t.max_score, 4))
-        return totals
+            totals[t.task] = (s + t.score, m + t.max_score)
+        return {task: (round(s, 4), round(m, 4)) for task, (s, m) in totals.items()}
 
     def output(self) -> str:
         lines = [f"Score: {self.score:g} / {self.max_score:g}", f"Student code ran in: {self.isolation} isolation"]

@@ -86,10 +86,12 @@ def test_mlp(student, reference):
 @group("task4", "zero_grad() resets grads and keeps data", weight=1)
 def test_zero_grad(student, reference):
     got = student.run("zero_grad", nin=2, nouts=[3, 1])
+    want = [0.5 + i for i in range(len(got["data"]))]
+    if not all(close(g, w) for g, w in zip(got["data"], want)):
+        left = "and left the grads at 5.0" if all(close(g, 5.0) for g in got["grads"]) else "as well as the grads"
+        fail(f"MLP(2, [3, 1]).zero_grad() changed the parameters' data {left}; it must only reset the grads",
+             "zero-grad-zeroes-data")
     if all(close(g, 5.0) for g in got["grads"]):
         fail("after setting every grad to 5.0, MLP(2, [3, 1]).zero_grad() left them at 5.0", "zero-grad-missing")
     if not all(close(g, 0.0, abs_tol=0.0) for g in got["grads"]):
         fail(f"after zero_grad() some grads are not 0.0: {got['grads']}", "zero-grad-missing")
-    want = [0.5 + i for i in range(len(got["data"]))]
-    if not all(close(g, w) for g, w in zip(got["data"], want)):
-        fail("zero_grad() changed the parameters' data; it must only reset their grads", "zero-grad-zeroes-data")

@@ -1,0 +1,318 @@
+"""Run the worker (untrusted student code) in a separate, limited process, and keep its life bounded.
+
+Preferred isolation is bubblewrap: own pid and network namespaces, uid 65534, a read-only system, and
+only the worker's files and the submission visible; killing bwrap ends every process inside. Without it,
+the fallback is resource limits, a new session and (as root) uid 65534. `Worker.mode` records which ran.
+Whatever the mode, the process gets resource limits, a deadline per request, capped output, and a fixed
+address-space layout so that set iteration order in student code is the same on every run.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+NOBODY = 65534
+ADDR_NO_RANDOMIZE = 0x0040000
+ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+
+
+@dataclass
+class Limits:
+    request_timeout: float = 5.0      # default wall seconds per request
+    memory_bytes: int = 1 << 30       # RLIMIT_AS
+    cpu_seconds: int = 60             # RLIMIT_CPU per worker process
+    file_bytes: int = 1 << 20         # RLIMIT_FSIZE
+    open_files: int = 64              # RLIMIT_NOFILE
+    processes: int = 64               # RLIMIT_NPROC (counts per uid: effective for uid 65534)
+    output_bytes: int = 64 * 1024     # stderr kept (the rest is read and dropped)
+    response_bytes: int = 4 << 20     # longest answer line
+
+
+@dataclass
+class Outcome:
+    kind: str          # ok | timeout | crashed | exited | out-of-memory | bad-response | start-failed
+    response: dict | None
+    detail: str
+    output: str
+    seconds: float
+
+
+def interpreter() -> str:
+    """The base interpreter (not a venv's), run with -I -S so that no site-packages are importable."""
+    return os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+
+
+def system_binds() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    prefix = os.path.realpath(sys.base_prefix)
+    if not prefix.startswith("/usr/"):
+        args += ["--ro-bind", prefix, prefix]
+    if os.path.exists("/etc/ld.so.cache"):
+        args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    return args
+
+
+def bwrap_command(entry_dir: Path, entry: str, submission: Path) -> list[str]:
+    env = [a for k, v in ENV.items() for a in ("--setenv", k, v)]
+    return ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", *system_binds(),
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            "--ro-bind", str(entry_dir), "/grader", "--ro-bind", str(submission), "/submission",
+            "--chdir", "/submission", "--clearenv", *env, "--uid", str(NOBODY), "--gid", str(NOBODY),
+            interpreter(), "-I", "-S", "-B", f"/grader/{entry}", "/submission"]
+
+
+@lru_cache(maxsize=None)
+def isolation_mode() -> str:
+    """'bubblewrap' when it actually runs here (probed once), else 'rlimit' with a warning saying why."""
+    if not shutil.which("bwrap"):
+        reason = "bwrap is not installed (Debian: apt-get install bubblewrap)"
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "probe.py").write_text("print('ok')\n")
+            cmd = bwrap_command(Path(tmp), "probe.py", Path(tmp))
+            try:
+                run = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+                if run.stdout.strip() == "ok":
+                    return "bubblewrap"
+                reason = f"bwrap failed: {run.stderr.strip()[:200]}"
+            except (OSError, subprocess.TimeoutExpired) as err:
+                reason = f"bwrap failed: {err}"
+    warnings.warn(f"student code runs with resource limits only: {reason}", RuntimeWarning, stacklevel=2)
+    return "rlimit"
+
+
+def can_drop_to_nobody() -> bool:
+    """As root, run as uid 65534 when that uid can reach the interpreter (not so under a 0700 /root)."""
+    if os.geteuid() != 0:
+        return False
+    path = Path(interpreter())
+    return all(p.stat().st_mode & 0o001 for p in [*path.parents][:-1]) and bool(path.stat().st_mode & 0o001)
+
+
+def limiter(limits: Limits, drop_uid: bool):
+    def preexec():  # runs in the child between fork and exec
+        for res, value in ((resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CPU, limits.cpu_seconds),
+                           (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_NOFILE, limits.open_files),
+                           (resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_CORE, 0)):
+            resource.setrlimit(res, (value, value))
+        try:  # same addresses every run: id()-ordered sets iterate the same way, so grades repeat exactly
+            ctypes.CDLL(None, use_errno=True).personality(ADDR_NO_RANDOMIZE)
+        except (OSError, AttributeError):
+            pass
+        if drop_uid:
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+    return preexec
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below pid (a `setsid` grandchild is still a descendant until its parent dies)."""
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:  # a zombie has been killed already; it only waits to be reaped
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def kill_uid(uid: int) -> None:
+    """Without a pid namespace, a `setsid` grandchild escapes the process group: kill everything of the uid."""
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if proc.stat().st_uid == uid:
+                    os.kill(int(proc.name), signal.SIGKILL)
+            except (OSError, ProcessLookupError):
+                pass
+
+
+class Worker:
+    """One sandboxed worker process at a time, started on demand and replaced after any failure."""
+
+    def __init__(self, entry_dir: Path, entry_script: str, submission_dir: Path, limits: Limits = Limits(),
+                 mode: str | None = None):
+        self.entry_dir, self.entry, self.submission = Path(entry_dir), entry_script, Path(submission_dir)
+        self.limits = limits
+        self.mode = mode or isolation_mode()
+        self.proc: subprocess.Popen | None = None
+        self.starts, self.elapsed, self.counter = 0, 0.0, 0
+        self.drop_uid = self.mode == "rlimit" and can_drop_to_nobody()
+        self.private: Path | None = None
+        if self.mode == "rlimit":
+            self.mode = "rlimit (uid 65534)" if self.drop_uid else "rlimit (same uid)"
+
+    # --- process life -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.mode == "bubblewrap":
+            cmd, cwd = bwrap_command(self.entry_dir, self.entry, self.submission), None
+        else:
+            if self.private is None:  # a private copy that uid 65534 can read, and nothing else of ours
+                self.private = Path(tempfile.mkdtemp(prefix="mygrad-sandbox-"))
+                shutil.copytree(self.entry_dir, self.private / "grader")
+                shutil.copytree(self.submission, self.private / "submission",
+                                ignore=shutil.ignore_patterns("__pycache__"))
+                for path in [self.private, *self.private.rglob("*")]:
+                    path.chmod(0o755 if path.is_dir() else 0o644)
+            cwd = self.private / "submission"
+            cmd = [interpreter(), "-I", "-S", "-B", str(self.private / "grader" / self.entry), str(cwd)]
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env=dict(ENV), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, start_new_session=True,
+                                     preexec_fn=limiter(self.limits, self.drop_uid))
+        self.starts += 1
+        self.stdout_buf, self.stderr_buf = b"", b""
+        for stream in (self.proc.stdout, self.proc.stderr):
+            os.set_blocking(stream.fileno(), False)
+
+    def kill(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        tree = descendants(proc.pid)
+        for pid in [proc.pid, *tree]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.drop_uid:
+            kill_uid(NOBODY)
+        proc.wait()
+        give_up = time.monotonic() + 2.0  # the kernel ends them asynchronously: return once they are gone
+        while any(alive(pid) for pid in tree) and time.monotonic() < give_up:
+            time.sleep(0.005)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.kill()
+        if self.private:
+            shutil.rmtree(self.private, ignore_errors=True)
+            self.private = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # --- one request ----------------------------------------------------------------------------------
+
+    def _keep_stderr(self, chunk: bytes) -> None:
+        self.stderr_buf = (self.stderr_buf + chunk)[-self.limits.output_bytes:]
+
+    def request(self, payload: dict, timeout: float | None = None) -> Outcome:
+        timeout = timeout or self.limits.request_timeout
+        began = time.monotonic()
+        if self.proc is None:
+            try:
+                self.start()
+            except OSError as err:
+                return Outcome("start-failed", None, f"could not start the worker: {err}", "", 0.0)
+        self.counter += 1
+        line = json.dumps({**payload, "id": self.counter}).encode() + b"\n"
+        outcome = self._exchange(line, self.counter, began + timeout, timeout)
+        outcome.seconds = time.monotonic() - began
+        self.elapsed += outcome.seconds
+        if outcome.kind != "ok":
+            self.kill()
+        return outcome
+
+    def _exchange(self, line: bytes, ident: int, deadline: float, timeout: float) -> Outcome:
+        proc = self.proc
+        try:
+            proc.stdin.write(line)
+            proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return self._ended()
+        self.stdout_buf = b""  # anything written before this request is not its answer
+        streams = {proc.stdout.fileno(): "out", proc.stderr.fileno(): "err"}
+        while True:
+            if b"\n" in self.stdout_buf:
+                return self._parse(self.stdout_buf.split(b"\n", 1)[0], ident)
+            if len(self.stdout_buf) > self.limits.response_bytes:
+                return self._fail("bad-response", "the answer was longer than the limit")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return self._fail("timeout", f"no answer within {timeout:.1f} s (stopped)")
+            ready, _, _ = select.select(list(streams), [], [], left)
+            for fd in ready:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:  # end of a stream: without stdout there can be no answer
+                    if streams.pop(fd) == "out":
+                        return self._ended()
+                elif streams[fd] == "out":
+                    self.stdout_buf += chunk
+                else:
+                    self._keep_stderr(chunk)
+
+    def _output(self) -> str:
+        return self.stderr_buf.decode(errors="replace")
+
+    def _fail(self, kind: str, detail: str) -> Outcome:
+        return Outcome(kind, None, detail, self._output(), 0.0)
+
+    def _ended(self) -> Outcome:
+        """The process stopped answering: say how it ended."""
+        try:
+            code = self.proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            return self._fail("crashed", "closed its output without answering")
+        if code < 0:
+            name = signal.Signals(-code).name
+            if name == "SIGXCPU":
+                return self._fail("timeout", f"used up its CPU time limit ({self.limits.cpu_seconds} s)")
+            return self._fail("crashed", f"killed by signal {name}")
+        if "MemoryError" in self._output():
+            return self._fail("out-of-memory", f"ran out of memory (limit {self.limits.memory_bytes >> 20} MiB)")
+        return self._fail("exited", f"exited with status {code} before answering")
+
+    def _parse(self, raw: bytes, ident: int) -> Outcome:
+        def reject(token):
+            raise ValueError(f"{token} is not a number")
+        try:
+            reply = json.loads(raw, parse_constant=reject)
+        except ValueError as err:
+            return self._fail("bad-response", f"the answer was not valid JSON ({str(err)[:80]})")
+        if not isinstance(reply, dict) or reply.get("id") != ident:
+            return self._fail("bad-response", "the answer did not belong to this request")
+        return Outcome("ok", reply, "", self._output(), 0.0)
