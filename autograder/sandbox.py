@@ -297,8 +297,13 @@ class Worker:
             code = self.proc.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             return self._fail("crashed", "closed its output without answering")
+        if self.mode == "bubblewrap" and 128 < code < 128 + 65:
+            code = 128 - code  # bwrap reports a child killed by signal N as exit status 128 + N
         if code < 0:
-            name = signal.Signals(-code).name
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
             if name == "SIGXCPU":
                 return self._fail("timeout", f"used up its CPU time limit ({self.limits.cpu_seconds} s)")
             return self._fail("crashed", f"killed by signal {name}")

@@ -1,0 +1,137 @@
+"""The sandbox on its own: hostile worker scripts in both isolation modes."""
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox import Limits, Worker, isolation_mode
+
+MODES = ["rlimit"] + (["bubblewrap"] if shutil.which("bwrap") and isolation_mode() == "bubblewrap" else [])
+HEADER = """import json, os, sys
+out = os.fdopen(os.dup(1), "w")
+os.dup2(2, 1)
+def answer(request, **fields):
+    out.write(json.dumps({"id": request["id"], **fields}) + "\\n")
+    out.flush()
+for line in sys.stdin:
+    request = json.loads(line)
+"""
+
+
+def worker(tmp_path, body, mode, **limits):
+    entry = tmp_path / "entry"
+    entry.mkdir(exist_ok=True)
+    (entry / "main.py").write_text(HEADER + "".join(f"    {line}\n" for line in body.strip().splitlines()))
+    submission = tmp_path / "submission"
+    submission.mkdir(exist_ok=True)
+    (submission / "data.txt").write_text("visible")
+    return Worker(entry, "main.py", submission, Limits(request_timeout=1.5, **limits), mode=mode)
+
+
+def no_process_with(marker):
+    time.sleep(0.05)
+    for proc in Path("/proc").iterdir():
+        try:
+            if marker in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                return False
+        except OSError:
+            pass
+    return True
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_answers_many_requests_with_one_process(tmp_path, mode):
+    with worker(tmp_path, "answer(request, ok=request['x'] * 2, cwd=open('data.txt').read())", mode) as w:
+        for x in range(5):
+            outcome = w.request({"x": x})
+            assert outcome.kind == "ok" and outcome.response["ok"] == 2 * x and outcome.response["cwd"] == "visible"
+        assert w.starts == 1 and w.mode.startswith(mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("body, kind, detail", [
+    ("while request['x']: pass\nanswer(request, ok=1)", "timeout", "no answer within 1.5 s"),
+    ("import time\ntime.sleep(1000 * request['x'])\nanswer(request, ok=1)", "timeout", "no answer"),
+    ("b = bytearray(request['x'] << 32)\nanswer(request, ok=1)", "out-of-memory", "ran out of memory"),
+    ("os._exit(0) if request['x'] else answer(request, ok=1)", "exited", "exited with status 0"),
+    ("sys.exit(3) if request['x'] else answer(request, ok=1)", "exited", "status 3"),
+    ("import ctypes\nctypes.string_at(0) if request['x'] else answer(request, ok=1)", "crashed", "SIGSEGV"),
+    ("out.write('not json\\n') if request['x'] else answer(request, ok=1)\nout.flush()", "bad-response", "not valid"),
+    ("out.write('{\"id\": 99}\\n') if request['x'] else answer(request, ok=1)\nout.flush()", "bad-response", "belong"),
+    ("out.write('{\"id\": %d, \"ok\": NaN}\\n' % request['id']) if request['x'] else answer(request, ok=1)\nout.flush()",
+     "bad-response", "not valid JSON"),
+])
+def test_failures_are_named_and_a_fresh_process_serves_the_next_request(tmp_path, mode, body, kind, detail):
+    with worker(tmp_path, body, mode) as w:
+        outcome = w.request({"x": 1})
+        assert outcome.kind == kind and detail in outcome.detail, outcome
+        assert outcome.seconds < 5
+        after = w.request({"x": 0})
+        assert after.kind == "ok" and w.starts == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_output_is_capped_and_drained(tmp_path, mode):
+    body = "sys.stderr.write('x' * (50 << 20))\nsys.stderr.flush()\nanswer(request, ok=1)"
+    with worker(tmp_path, body, mode) as w:
+        outcome = w.request({}, timeout=20)
+        assert outcome.kind == "ok" and len(outcome.output) <= Limits().output_bytes
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_files_are_size_limited_and_site_packages_hidden(tmp_path, mode):
+    body = """try:
+    open('/tmp/big', 'wb').write(b'x' * (4 << 20)); big = 'written'
+except OSError as err:
+    big = type(err).__name__
+try:
+    import pytest; imported = 'pytest'
+except ImportError:
+    imported = 'none'
+answer(request, big=big, imported=imported)"""
+    with worker(tmp_path, body, mode) as w:
+        reply = w.request({}).response
+        assert reply == {"id": 1, "big": "OSError", "imported": "none"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_addresses_are_the_same_on_every_run(tmp_path, mode):
+    body = "s = {object() for _ in range(20)}\nanswer(request, ok=[id(o) % 9973 for o in s])"
+    runs = []
+    for _ in range(2):
+        with worker(tmp_path, body, mode) as w:
+            runs.append(w.request({}).response["ok"])
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_setsid_grandchild_dies_with_the_worker(tmp_path, mode):
+    body = """import subprocess
+subprocess.Popen(['sleep', '4343'], start_new_session=True, stdout=subprocess.DEVNULL)
+answer(request, ok=1)"""
+    with worker(tmp_path, body, mode) as w:
+        assert w.request({}).kind == "ok"
+    assert no_process_with("4343")
+
+
+@pytest.mark.skipif("bubblewrap" not in MODES, reason="bubblewrap is not installed here (CI installs it)")
+def test_bubblewrap_hides_the_kit_and_the_network(tmp_path):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    body = f"""import socket
+seen = os.path.exists({str(Path(__file__).resolve())!r}), os.path.exists('/work'), os.getuid()
+try:
+    socket.create_connection(('127.0.0.1', {port}), timeout=1); net = 'connected'
+except OSError:
+    net = 'blocked'
+answer(request, seen=list(seen), net=net)"""
+    try:
+        with worker(tmp_path, body, "bubblewrap") as w:
+            reply = w.request({}).response
+    finally:
+        listener.close()
+    assert reply["seen"] == [False, False, 65534] and reply["net"] == "blocked"
