@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from . import catalogue
+from .catalogue import KIT_ROOT
 from .checks import Mistake
 from .diagnoses import DIAGNOSES
 from .engines import ProbeFailure, ReferenceEngine, StudentEngine
@@ -129,10 +130,11 @@ class Harness:
 def scan(folder: Path) -> tuple[list[str], list[str]]:
     """Static look at the submission (parsed, never run): forbidden imports, and files the grader ignores."""
     flagged, ignored = [], []
+    own = (KIT_ROOT / "exercises" / "conftest.py").read_bytes()
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
-        if path.name in IGNORED or path.name.endswith(".pth"):
-            ignored.append(rel)
+        if (path.name in IGNORED or path.name.endswith(".pth")) and not (path.is_file() and path.read_bytes() == own):
+            ignored.append(rel)  # the self-check conftest that students receive is not worth a mention
         if path.is_dir() and path.name in FORBIDDEN:
             flagged.append(f"{rel}/ (a copy of {path.name} inside the submission)")
         if path.suffix != ".py" or not path.is_file():

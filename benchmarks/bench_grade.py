@@ -6,6 +6,8 @@ probe run in-process on the reference.  Usage: .venv/bin/python benchmarks/bench
 """
 import argparse
 import statistics
+import subprocess
+import sys
 import time
 
 from autograder.catalogue import KIT_ROOT
@@ -32,6 +34,10 @@ def main():
     for name, folder in (("solutions/ (100 points)", KIT_ROOT / "solutions"), ("exercises/ (stubs)", KIT_ROOT / "exercises")):
         med, lo, hi = timed(lambda: grade(folder), args.runs)
         print(f"  {name:<26} {med:6.2f} s   ({lo:.2f}-{hi:.2f})")
+
+    cli = [sys.executable, "-m", "autograder.cli", "grade", str(KIT_ROOT / "solutions"), "--quiet"]
+    med, lo, hi = timed(lambda: subprocess.run(cli, check=True), args.runs)
+    print(f"  {'mygrad grade solutions/ (CLI)':<26} {med:6.2f} s   ({lo:.2f}-{hi:.2f})   whole command, fresh process")
 
     probe = dict(data=[1.0, 2.0], grads=[0.5, -0.5], lr=0.1)
     student = StudentEngine(KIT_ROOT / "solutions")
