@@ -60,6 +60,17 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_nbgrader_init(args) -> int:
+    from .nbgrader.course import init_course
+    try:
+        notebook = init_course(args.course_dir, force=args.force)
+    except FileExistsError as err:
+        print(f"mygrad nbgrader init: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {notebook}\nnext: cd {args.course_dir} && nbgrader generate_assignment mygrad")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mygrad", description="Instructor tools for the mygrad-kit exercises.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -80,6 +91,12 @@ def parser() -> argparse.ArgumentParser:
                                                                          "(default: bubblewrap when it works)")
     g.add_argument("--quiet", action="store_true", help="print no report (use with --json)")
     g.set_defaults(run=cmd_grade)
+    nb = sub.add_parser("nbgrader", help="the nbgrader course: init, parallel autograde")
+    nbsub = nb.add_subparsers(dest="nbgrader_command", required=True, metavar="COMMAND")
+    init = nbsub.add_parser("init", help="create an nbgrader course with the mygrad assignment")
+    init.add_argument("course_dir", help="the folder to create (it becomes the nbgrader course root)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing config and source notebook")
+    init.set_defaults(run=cmd_nbgrader_init)
     return p
 
 

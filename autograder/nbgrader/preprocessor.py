@@ -1,0 +1,58 @@
+"""The trusted step of `nbgrader autograde`: grade the student's code with mygrad, outside the kernel.
+
+nbgrader normally executes the notebook and scores each grade cell from what the cell printed, in the
+student's own kernel, where student code can rewrite anything. Our course config puts this preprocessor
+where nbgrader's Execute was: it writes the notebook's code out as a mygrad/ package, grades it with the
+same sandboxed grader as `mygrad grade`, and gives each grade cell its feedback (stdout) and its score
+(a float result, which nbgrader's own partial-credit rule reads). No student code runs in this process.
+"""
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float
+
+from ..grade import grade
+from .notebook import write_package
+
+
+def feedback_text(results, task: str, problems: list[str]) -> str:
+    lines = [f"mygrad's hidden checks for {task}:"]
+    for t in (t for t in results.tests if t.task == task):
+        lines.append(f"  [{'passed' if t.status == 'passed' else 'FAILED'}] {t.name.split(' · ', 1)[-1]} "
+                     f"({t.score:.2f} / {t.max_score:.2f})")
+        if t.status != "passed":
+            lines += ["      " + line for line in t.output.splitlines()]
+    lines += [f"  Note: {p}" for p in problems]
+    score, most = results.task_scores().get(task, (0.0, 0.0))
+    lines.append(f"Score for {task}: {score:.2f} / {most:g}")
+    return "\n".join(lines) + "\n"
+
+
+def score_cell(cell, text: str, score: float) -> None:
+    points = float(cell.metadata["nbgrader"]["points"])
+    score = min(max(score, 0.0), points)  # nbgrader fails the whole submission on a score above the points
+    cell.execution_count = 1
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
+                    nbformat.v4.new_output("execute_result", data={"text/plain": repr(round(score, 4))},
+                                           execution_count=1)]
+
+
+class MygradGrade(NbGraderPreprocessor):
+    request_timeout = Float(5.0, help="wall seconds allowed for one check of the student's code").tag(config=True)
+    budget = Float(120.0, help="wall seconds allowed for all checks of one notebook").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
+                 if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")
+                 and c.metadata["nbgrader"].get("grade_id", "").startswith("grade-")}
+        tasks = {grade_id.removeprefix("grade-") for grade_id in cells}
+        with tempfile.TemporaryDirectory(prefix="mygrad-notebook-") as tmp:
+            problems = write_package(nb, Path(tmp))
+            results = grade(tmp, tasks=tasks, request_timeout=self.request_timeout, budget=self.budget)
+        self.log.info("mygrad: %s / %s (%s isolation)", results.score, results.max_score, results.isolation)
+        for grade_id, cell in cells.items():
+            task = grade_id.removeprefix("grade-")
+            score_cell(cell, feedback_text(results, task, problems), results.task_scores().get(task, (0.0, 0.0))[0])
+        return nb, resources
