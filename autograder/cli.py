@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -71,6 +72,12 @@ def cmd_nbgrader_init(args) -> int:
     return 0
 
 
+def cmd_nbgrader_autograde(args) -> int:
+    from .nbgrader.parallel import autograde
+    return autograde(args.course, args.assignment, jobs=args.jobs, request_timeout=args.request_timeout,
+                     budget=args.budget, force=args.force)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mygrad", description="Instructor tools for the mygrad-kit exercises.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -83,7 +90,7 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("grade", help="grade one submission with the hidden suites (student code sandboxed)",
                        description="Grade a folder holding mygrad/ (or a .zip of one). Exit status 0 whenever "
                                    "grading completed, whatever the score; 2 when the grader could not run.")
-    g.add_argument("submission", nargs="?", help="a folder holding mygrad/, or a .zip of one")
+    g.add_argument("submission", nargs="?", help="a folder holding mygrad/, a .zip of one, or a notebook (.ipynb)")
     g.add_argument("--sample", metavar="NAME", help="grade a bundled sample submission instead (e.g. demo)")
     g.add_argument("--json", metavar="PATH", help="write the results in Gradescope's results.json format")
     g.add_argument("--task", action="append", metavar="ID", help="grade only this task (repeatable)")
@@ -97,6 +104,17 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("course_dir", help="the folder to create (it becomes the nbgrader course root)")
     init.add_argument("--force", action="store_true", help="overwrite an existing config and source notebook")
     init.set_defaults(run=cmd_nbgrader_init)
+    auto = nbsub.add_parser("autograde", help="grade every submitted notebook in parallel, into the gradebook",
+                            description="Grade submitted/*/ASSIGNMENT/*.ipynb with N processes, then record the "
+                                        "grades with nbgrader's own `nbgrader autograde` (same results as a "
+                                        "serial run; an interrupted run resumes where it stopped).")
+    auto.add_argument("assignment", help="the assignment name (mygrad)")
+    auto.add_argument("--course", default=".", help="the course folder (default: the current folder)")
+    auto.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 2, help="processes (default: CPU count)")
+    auto.add_argument("--request-timeout", type=float, default=5.0, help="seconds per check (default 5)")
+    auto.add_argument("--budget", type=float, default=120.0, help="seconds per notebook (default 120)")
+    auto.add_argument("--force", action="store_true", help="regrade students nbgrader has autograded already")
+    auto.set_defaults(run=cmd_nbgrader_autograde)
     return p
 
 

@@ -186,10 +186,20 @@ def prepared(path: Path):
             raise GradingError(f"{path}: the folder is not readable")
         yield path.resolve()
         return
-    if path.suffix.lower() != ".zip":
+    if path.suffix.lower() not in (".zip", ".ipynb"):
         raise GradingError(f"{path}: expected a folder holding mygrad/, a .zip of one, or a notebook")
     with tempfile.TemporaryDirectory(prefix="mygrad-submission-") as tmp:
-        extract(path, Path(tmp))
+        if path.suffix.lower() == ".zip":
+            extract(path, Path(tmp))
+        else:
+            try:
+                from .nbgrader.notebook import read, write_package
+            except ImportError as err:
+                raise GradingError(f"grading notebooks needs the nbgrader extra: pip install -e '.[nbgrader]' ({err})")
+            try:
+                write_package(read(path), Path(tmp))
+            except Exception as err:  # nbformat's errors for a file that is not a notebook
+                raise GradingError(f"{path}: not a readable notebook ({type(err).__name__}: {err})") from err
         yield Path(tmp)
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Float
+from traitlets import Float, Unicode
 
 from ..grade import grade
+from . import cache
 from .notebook import write_package
 
 
@@ -39,18 +40,35 @@ def score_cell(cell, text: str, score: float) -> None:
                                            execution_count=1)]
 
 
+def grade_notebook(nb, tmp: Path, tasks, request_timeout, budget, cache_dir=""):
+    """(problems, results) for one notebook, from the cache when it holds this exact code."""
+    problems = write_package(nb, tmp)
+    k = cache.key(tmp, tasks, f"{request_timeout}|{budget}")
+    results = cache.load(Path(cache_dir), k) if cache_dir else None
+    if results is None:
+        results = grade(tmp, tasks=tasks, request_timeout=request_timeout, budget=budget)
+        if cache_dir:
+            cache.store(Path(cache_dir), k, results)
+    return problems, results
+
+
+def grade_cells(nb) -> dict:
+    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
+            if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")
+            and c.metadata["nbgrader"].get("grade_id", "").startswith("grade-")}
+
+
 class MygradGrade(NbGraderPreprocessor):
     request_timeout = Float(5.0, help="wall seconds allowed for one check of the student's code").tag(config=True)
     budget = Float(120.0, help="wall seconds allowed for all checks of one notebook").tag(config=True)
+    cache_dir = Unicode("", help="reuse results graded ahead (by `mygrad nbgrader autograde`)").tag(config=True)
 
     def preprocess(self, nb, resources):
-        cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
-                 if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")
-                 and c.metadata["nbgrader"].get("grade_id", "").startswith("grade-")}
+        cells = grade_cells(nb)
         tasks = {grade_id.removeprefix("grade-") for grade_id in cells}
         with tempfile.TemporaryDirectory(prefix="mygrad-notebook-") as tmp:
-            problems = write_package(nb, Path(tmp))
-            results = grade(tmp, tasks=tasks, request_timeout=self.request_timeout, budget=self.budget)
+            problems, results = grade_notebook(nb, Path(tmp), tasks, self.request_timeout, self.budget,
+                                               self.cache_dir)
         self.log.info("mygrad: %s / %s (%s isolation)", results.score, results.max_score, results.isolation)
         for grade_id, cell in cells.items():
             task = grade_id.removeprefix("grade-")

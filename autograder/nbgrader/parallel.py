@@ -1,0 +1,64 @@
+"""`mygrad nbgrader autograde ASSIGNMENT`: grade a whole class in parallel, into nbgrader's gradebook.
+
+Phase 1 grades every submitted notebook with N processes into the course's result cache (a progress bar
+shows it; an interrupted run resumes where it stopped, since finished notebooks are cached). Phase 2 runs
+nbgrader's own `nbgrader autograde`, whose mygrad preprocessor finds each result in the cache: nbgrader
+writes the autograded notebooks and the gradebook itself, exactly as in a serial run.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+
+from .notebook import read
+from .preprocessor import grade_cells, grade_notebook
+
+
+def grade_one(notebook: str, tasks: set[str], request_timeout: float, budget: float, cache_dir: str) -> float:
+    with tempfile.TemporaryDirectory(prefix="mygrad-notebook-") as tmp:
+        _, results = grade_notebook(read(Path(notebook)), Path(tmp), tasks, request_timeout, budget, cache_dir)
+    return results.score
+
+
+def submissions(course: Path, assignment: str) -> list[Path]:
+    return sorted(course.glob(f"submitted/*/{assignment}/*.ipynb"))
+
+
+def autograde(course: Path, assignment: str, jobs: int = 2, request_timeout: float = 5.0, budget: float = 120.0,
+              force: bool = False, console: Console | None = None) -> int:
+    console = console or Console(stderr=True)
+    course = Path(course).resolve()
+    cache_dir = course / ".mygrad-cache"
+    notebooks = submissions(course, assignment)
+    if not notebooks:
+        console.print(f"no submitted notebooks under {course}/submitted/*/{assignment}/")
+        return 2
+    tasks_of = {}
+    for source in course.glob(f"source/{assignment}/*.ipynb"):  # grade every task the source notebook has
+        tasks_of[source.name] = {gid.removeprefix("grade-") for gid in grade_cells(read(source))}
+    with Progress(console=console) as progress, ProcessPoolExecutor(max_workers=jobs) as pool:
+        bar = progress.add_task(f"grading {len(notebooks)} notebooks with {jobs} processes", total=len(notebooks))
+        futures = {pool.submit(grade_one, str(nb), tasks_of.get(nb.name, set()), request_timeout, budget,
+                               str(cache_dir)): nb for nb in notebooks}
+        for future in as_completed(futures):
+            try:
+                future.result()
+            except Exception as err:  # nbgrader's own run below grades (and reports) this one again
+                console.print(f"[yellow]{futures[future]}: {type(err).__name__}: {err}[/]")
+            progress.advance(bar)
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    cmd = ["nbgrader", "autograde", assignment, f"--MygradGrade.cache_dir={cache_dir}",
+           f"--MygradGrade.request_timeout={request_timeout}", f"--MygradGrade.budget={budget}"]
+    console.print("recording the grades with: " + " ".join(cmd + (["--force"] if force else [])))
+    run = subprocess.run(cmd + (["--force"] if force else []), cwd=course, env=env, capture_output=True, text=True)
+    if run.returncode != 0:
+        console.print(run.stdout[-3000:] + run.stderr[-3000:])
+        console.print("[red]nbgrader autograde reported failures (above); the other students are graded[/]")
+    return run.returncode
