@@ -16,6 +16,7 @@ import pytest
 from autograder import samples
 from autograder.catalogue import KIT_ROOT
 from autograder.grade import grade
+from autograder.nbgrader.notebook import answers_of, filled
 
 BIN = Path(sys.executable).parent
 HIDDEN_TEXT = ["check_closure", "wrong_order_variants", "def test_", "BEGIN HIDDEN", "autograder.hidden",
@@ -30,14 +31,7 @@ def run(args, course, env):
 
 
 def submit(course, student, answers, edit=None, reshape=None):
-    nb = nbformat.read(str(course / "release/mygrad/mygrad.ipynb"), as_version=4)
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if answers and gid in answers:
-            cell.source = answers[gid]
-            if edit and gid == edit[0]:
-                assert edit[1] in cell.source
-                cell.source = cell.source.replace(edit[1], edit[2])
+    nb = filled(nbformat.read(str(course / "release/mygrad/mygrad.ipynb"), as_version=4), answers, edit)
     if reshape:
         reshape(nb)
     folder = course / "submitted" / student / "mygrad"
@@ -76,9 +70,7 @@ def course(tmp_path_factory):
     with open(course / "nbgrader_config.py", "a") as config:
         config.write("c.MygradGrade.request_timeout = 2.0\n")
     run([str(BIN / "nbgrader"), "generate_assignment", "mygrad"], course, env)
-    source = nbformat.read(str(course / "source/mygrad/mygrad.ipynb"), as_version=4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
+    answers = answers_of(nbformat.read(str(course / "source/mygrad/mygrad.ipynb"), as_version=4))
     submit(course, "solved", answers)
     submit(course, "untouched", None)
     submit(course, "buggy", answers, ("code-engine", BUG["find"], BUG["replace"]))

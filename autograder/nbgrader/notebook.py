@@ -7,10 +7,9 @@ code cells of each section, in order, become that file of a mygrad/ package the 
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
-
-import nbformat
 
 from .. import catalogue
 from ..catalogue import KIT_ROOT
@@ -50,6 +49,13 @@ losses = train(MLP(3, [4, 4, 1]), [[2, 3, -1], [3, -1, 0.5], [0.5, 1, 1], [1, 1,
 assert losses[-1] < 0.1 * losses[0], f"the loss should fall by 10x in 60 steps: {losses[0]:.3f} -> {losses[-1]:.3f}"
 print("task5: the lesson's example checks out")""",
 }
+DRAW_EXAMPLE = """# Draw the lesson's graph with your engine (the drawing needs Graphviz's `dot` program)
+a = Value(2.0, label='a'); b = a + a; b.label = 'b'; c = a * b; c.label = 'c'; d = c + b; d.label = 'd'
+try:
+    d.backward()
+except NotImplementedError:
+    print("backward() is not written yet (tasks 1-2): the grads below are still 0")
+draw_dot(d)"""
 GRADED_NOTE = "# Graded by mygrad's hidden checks when you submit. Below: the lesson's worked examples.\n"
 
 
@@ -70,7 +76,8 @@ def lesson_text(task, root: Path) -> str:
     return f"# {task.id}: {task.title}\n\n" + "\n".join(f"- {h}" for h in task.hints)
 
 
-def build_notebook(root: Path = KIT_ROOT) -> nbformat.NotebookNode:
+def build_notebook(root: Path = KIT_ROOT):
+    import nbformat  # imported here: reading a submission must not pay for its schema machinery
     tasks = catalogue.load(root / "solutions" / "tasks.toml")
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -92,6 +99,8 @@ def build_notebook(root: Path = KIT_ROOT) -> nbformat.NotebookNode:
         nb.cells.append(code(source, metadata=meta("answer", f"code-{module}")))
         for task in mine:
             nb.cells.append(code(GRADED_NOTE + VISIBLE[task.id], metadata=meta("grade", f"grade-{task.id}", task.points)))
+        if module == "engine":
+            nb.cells.append(code(DRAW_EXAMPLE, metadata=meta("text", "draw-example")))
     return nb
 
 
@@ -99,6 +108,11 @@ def build_notebook(root: Path = KIT_ROOT) -> nbformat.NotebookNode:
 
 def _nbgrader(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _source(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
 
 
 def _without_magics(source: str) -> str:
@@ -111,15 +125,15 @@ def sections(nb) -> dict[str, list[tuple[bool, str]]]:
     or at its answer cell if the header was deleted; grade cells and read-only cells are never code."""
     found: dict[str, list[tuple[bool, str]]] = {}
     current = None
-    for cell in nb.cells:
+    for cell in nb["cells"]:
         grade_id = _nbgrader(cell).get("grade_id", "")
         if grade_id.startswith("section-") or grade_id.startswith("code-"):
             current = grade_id.split("-", 1)[1]
             found.setdefault(current, [])
-        if cell.cell_type != "code" or current is None or _nbgrader(cell).get("grade") or \
+        if cell.get("cell_type") != "code" or current is None or _nbgrader(cell).get("grade") or \
                 (_nbgrader(cell).get("locked") and not _nbgrader(cell).get("solution")):
             continue
-        found[current].append((grade_id.startswith("code-"), cell.source))
+        found[current].append((grade_id.startswith("code-"), _source(cell)))
     return found
 
 
@@ -154,5 +168,31 @@ def write_package(nb, dest: Path, root: Path = KIT_ROOT) -> list[str]:
     return problems
 
 
-def read(path: Path):
-    return nbformat.read(str(path), as_version=4)
+def read(path: Path) -> dict:
+    """A notebook's JSON as a dict: enough to find the code, without nbformat's slow schema machinery."""
+    nb = json.loads(Path(path).read_text())
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise ValueError("no list of cells in it")
+    return nb
+
+
+def answers_of(source_nb) -> dict[str, str]:
+    """The answer cells' code of a notebook, by grade_id (from the source notebook: the model answers)."""
+    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in source_nb.cells
+            if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+
+
+def filled(release_nb, answers: dict[str, str] | None, edit: tuple[str, str, str] | None = None):
+    """A copy of the released notebook as a student would hand it in: answer cells filled with `answers`,
+    and optionally one edit (grade_id, find, replace) to plant a bug. For tests, demos and benchmarks."""
+    import nbformat
+    nb = nbformat.from_dict(json.loads(json.dumps(release_nb)))
+    for cell in nb.cells:
+        grade_id = _nbgrader(cell).get("grade_id", "")
+        if answers and grade_id in answers:
+            cell.source = answers[grade_id]
+            if edit and grade_id == edit[0]:
+                if edit[1] not in cell.source:
+                    raise ValueError(f"{edit[1]!r} is not in the cell {grade_id}")
+                cell.source = cell.source.replace(edit[1], edit[2])
+    return nb

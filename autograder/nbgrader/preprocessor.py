@@ -53,9 +53,13 @@ def grade_notebook(nb, tmp: Path, tasks, request_timeout, budget, cache_dir=""):
 
 
 def grade_cells(nb) -> dict:
-    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
-            if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")
-            and c.metadata["nbgrader"].get("grade_id", "").startswith("grade-")}
+    """The notebook's mygrad grade cells by grade_id (works on a NotebookNode or a plain dict)."""
+    cells = {}
+    for cell in nb["cells"]:
+        info = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") == "code" and info.get("grade") and info.get("grade_id", "").startswith("grade-"):
+            cells[info["grade_id"]] = cell
+    return cells
 
 
 class MygradGrade(NbGraderPreprocessor):
