@@ -224,6 +224,12 @@ def wrong_order_variants(spec, calls=1) -> list[tuple[str, list[float]]]:
             ('recursive-double-count', grads_with(recursive(lambda prev: list(reversed(list(prev))))))]
 
 
+def node_values(spec) -> list[float]:
+    import mygrad_ref.engine as ref
+    from . import probes
+    return [n.data for n in probes.build(ref.Value, spec)]
+
+
 def violation(order, children):
     """The first (parent, child) pair that `order` lists parent-first, or None for a valid order."""
     pos = {node: i for i, node in enumerate(order)}
@@ -248,7 +254,11 @@ def check_order(student, reference, spec, repeats=3):
             problems.append((f"n{dup} appears {order.count(dup)} times", 'topo-repeats-nodes'))
         elif set(order) != set(want['order']):
             missing = sorted(set(range(n)) - set(order))
-            problems.append((f"nodes {', '.join(f'n{i}' for i in missing)} are missing", 'topo-missing-nodes'))
+            values = node_values(spec)
+            merged = all(any(values[m] == values[i] for i in order) for m in missing)
+            problems.append((f"nodes {', '.join(f'n{i}' for i in missing)} are missing" +
+                             (" (each holds the same number as a node that is listed)" if merged else ""),
+                             'identity-not-value' if merged else 'topo-missing-nodes'))
         elif violation(list(reversed(order)), children) is None and violation(order, children) is not None:
             problems.append(("the output comes first: the list runs root-first", 'topo-not-reversed'))
         else:

@@ -20,7 +20,8 @@ def render(results: Results, console: Console | None = None, title: str = "") ->
     totals = results.task_scores()
     for t in results.tests:
         check = t.name.split(" · ", 1)[-1]
-        status = "[green]passed[/]" if t.status == "passed" else "[red]failed[/]"
+        status = ("[green]passed[/]" if t.status == "passed" else
+                  "[yellow]warning[/]" if t.max_score == 0 else "[red]failed[/]")
         feedback = "" if t.status == "passed" else t.output
         table.add_row(t.task, check, f"{t.score:.2f} / {t.max_score:.2f}", status, feedback)
     console.print(table)

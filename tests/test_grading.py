@@ -125,3 +125,15 @@ def test_folder_without_mygrad_gets_zero_and_says_why(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     results = grade(tmp_path)
     assert results.score == 0 and "No mygrad/ package" in results.tests[0].output
+
+
+STYLES = samples.load("styles")
+
+
+@pytest.mark.parametrize("name", sorted(STYLES))
+def test_correct_styles_get_full_marks(name, tmp_path):
+    sample = STYLES[name]
+    results = grade(samples.materialize(sample, tmp_path))
+    lost = {t.name: t.output for t in results.tests if t.score < t.max_score}
+    assert set(lost) == set(sample.get("lose", [])), lost
+    assert results.score == 100 - sum(t.max_score for t in results.tests if t.name in lost)

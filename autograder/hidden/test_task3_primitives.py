@@ -64,3 +64,16 @@ def test_random_graphs(student, reference):
     run()
     if stop:
         raise stop[0]
+
+
+@group("task3", "note, no points: tanh of a large input (x = 400)", weight=0)
+def test_tanh_large_input_warning(student, reference):
+    from autograder.checks import close, fail, fmt
+    try:
+        got = student.run("closure", op="tanh", x=400.0, preset=[0.0], out_grad=1.0)
+    except ProbeFailure as err:
+        fail(f"warning only: a.tanh() with a=400 failed ({err.message}). The formula (e^2x - 1)/(e^2x + 1) "
+             "overflows beyond x ≈ 355; math.tanh(x) does not.")
+    if not close(got["out"], 1.0) or not close(got["grads"][0], 0.0, abs_tol=1e-9):
+        fail(f"warning only: a.tanh() with a=400 gave {fmt(got['out'])} and a.grad {fmt(got['grads'][0])} "
+             "(expected 1 and 0). The formula (e^2x - 1)/(e^2x + 1) overflows beyond x ≈ 355; math.tanh(x) does not.")
