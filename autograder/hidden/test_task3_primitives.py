@@ -72,6 +72,8 @@ def test_tanh_large_input_warning(student, reference):
     try:
         got = student.run("closure", op="tanh", x=400.0, preset=[0.0], out_grad=1.0)
     except ProbeFailure as err:
+        if err.kind != "exception":  # not started, a timeout, ...: said as such, not as an overflow
+            raise
         fail(f"warning only: a.tanh() with a=400 failed ({err.message}). The formula (e^2x - 1)/(e^2x + 1) "
              "overflows beyond x ≈ 355; math.tanh(x) does not.")
     if not close(got["out"], 1.0) or not close(got["grads"][0], 0.0, abs_tol=1e-9):
