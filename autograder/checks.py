@@ -296,3 +296,26 @@ def check_numbers(student, reference, probe, args, what, code=None, rel=1e-6, va
                          None)
             fail(f"{what}: {key + ' is ' if key else 'the result is '}{fmt(g)}, expected {fmt(w)}",
                  found or ('non-finite' if non_finite(g) else code))
+
+
+def check_random_graphs(student, reference, ops, mode):
+    """Hypothesis-generated DAGs (derandomized); a wrong answer is shrunk to a minimal example, while a
+    timeout or crash ends the search at once (each retry would cost a full timeout)."""
+    from hypothesis import given, settings
+
+    from .engines import ProbeFailure
+    from .strategies import dags
+    stop = []
+
+    @settings(parent=settings.get_profile("grading"))
+    @given(dags(ops=ops))
+    def run(spec):
+        if stop:
+            return
+        try:
+            check_graph(student, reference, spec, mode=mode, variants=wrong_order_variants(spec))
+        except ProbeFailure as err:
+            stop.append(err)
+    run()
+    if stop:
+        raise stop[0]

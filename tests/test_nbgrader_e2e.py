@@ -14,7 +14,6 @@ import nbformat
 import pytest
 
 from autograder import samples
-from autograder.catalogue import KIT_ROOT
 from autograder.grade import grade
 from autograder.nbgrader.notebook import answers_of, filled
 
