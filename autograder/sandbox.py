@@ -183,7 +183,7 @@ class Worker:
             if self.private is None:  # a private copy that uid 65534 can read, and nothing else of ours
                 self.private = Path(tempfile.mkdtemp(prefix="mygrad-sandbox-"))
                 shutil.copytree(self.entry_dir, self.private / "grader")
-                shutil.copytree(self.submission, self.private / "submission",
+                shutil.copytree(self.submission, self.private / "submission", symlinks=True,
                                 ignore=shutil.ignore_patterns("__pycache__"))
                 for path in [self.private, *self.private.rglob("*")]:
                     path.chmod(0o755 if path.is_dir() else 0o644)
@@ -194,7 +194,7 @@ class Worker:
                                      preexec_fn=limiter(self.limits, self.drop_uid))
         self.starts += 1
         self.stdout_buf, self.stderr_buf = b"", b""
-        for stream in (self.proc.stdout, self.proc.stderr):
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             os.set_blocking(stream.fileno(), False)
 
     def kill(self) -> None:
@@ -259,12 +259,16 @@ class Worker:
 
     def _exchange(self, line: bytes, ident: int, deadline: float, timeout: float) -> Outcome:
         proc = self.proc
-        try:
-            proc.stdin.write(line)
-            proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            return self._ended()
         self.stdout_buf = b""  # anything written before this request is not its answer
+        pending = memoryview(line)
+        while pending:  # a worker that never reads its stdin must not block us once the pipe is full
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [proc.stdin.fileno()], [], left)[1]:
+                return self._fail("timeout", f"did not take the request within {timeout:.1f} s (stopped)")
+            try:
+                pending = pending[os.write(proc.stdin.fileno(), pending):]
+            except (BrokenPipeError, OSError):
+                return self._ended()
         streams = {proc.stdout.fileno(): "out", proc.stderr.fileno(): "err"}
         while True:
             if b"\n" in self.stdout_buf:
@@ -297,6 +301,12 @@ class Worker:
             code = self.proc.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             return self._fail("crashed", "closed its output without answering")
+        err, give_up = self.proc.stderr.fileno(), time.monotonic() + 0.5
+        while time.monotonic() < give_up and select.select([err], [], [], 0.05)[0]:  # its last words
+            chunk = os.read(err, 1 << 16)
+            if not chunk:
+                break
+            self._keep_stderr(chunk)
         if self.mode == "bubblewrap" and 128 < code < 128 + 65:
             code = 128 - code  # bwrap reports a child killed by signal N as exit status 128 + N
         if code < 0:

@@ -73,6 +73,16 @@ def test_failures_are_named_and_a_fresh_process_serves_the_next_request(tmp_path
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_worker_that_never_reads_cannot_block_a_large_request(tmp_path, mode):
+    entry = tmp_path / "entry"
+    entry.mkdir()
+    (entry / "main.py").write_text("import time\ntime.sleep(1000)\n")
+    with Worker(entry, "main.py", tmp_path, Limits(request_timeout=1.0), mode=mode) as w:
+        outcome = w.request({"spec": "x" * (1 << 20)})
+        assert outcome.kind == "timeout" and outcome.seconds < 3
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_output_is_capped_and_drained(tmp_path, mode):
     body = "sys.stderr.write('x' * (50 << 20))\nsys.stderr.flush()\nanswer(request, ok=1)"
     with worker(tmp_path, body, mode) as w:
