@@ -137,3 +137,17 @@ def test_correct_styles_get_full_marks(name, tmp_path):
     lost = {t.name: t.output for t in results.tests if t.score < t.max_score}
     assert set(lost) == set(sample.get("lose", [])), lost
     assert results.score == 100 - sum(t.max_score for t in results.tests if t.name in lost)
+
+
+def test_report_shows_brackets_in_feedback_as_text_not_markup():
+    from rich.console import Console
+
+    from autograder import report
+    from autograder.results import Results, TestResult
+    console = Console(record=True, width=200)
+    feedback = "Diagnosis [parameter-order]: each neuron's `w + [b]`; [bold]student text[/bold]"
+    report.render(Results([TestResult("task4 · Neuron", "task4", 0.0, 5.0, "failed", feedback)], 1.0, "rlimit",
+                          ["note [red]x[/red]"]), console=console)
+    text = console.export_text()
+    assert "[parameter-order]" in text and "`w + [b]`" in text and "[bold]student text[/bold]" in text
+    assert "note [red]x[/red]" in text
