@@ -15,6 +15,19 @@ from pathlib import Path
 from . import probes
 
 HERE = Path(__file__).resolve().parent
+# The form of each probe's answer (the keys a dict must have, or a list): anything else is a bad response,
+# not a puzzle for the hidden test that reads it.
+FORMS = {"closure": ("out", "grads", "linked"), "expression": ("out", "grads"), "mse": ("loss", "grads"),
+         "training": ("losses", "params"), "own_training": ("losses",), "graph": list, "sgd": list,
+         "zero_grad": ("grads", "data", "before", "same_objects"),
+         "module": ("count", "all_values", "in_order", "distinct", "same_objects")}
+
+
+def well_formed(probe: str, answer) -> bool:
+    form = FORMS.get(probe)
+    if form is list:
+        return isinstance(answer, list)
+    return form is None or isinstance(answer, dict) and all(key in answer for key in form)
 
 
 @dataclass
@@ -33,7 +46,7 @@ class ReferenceEngine:
     """mygrad_ref, run in this (trusted) process."""
 
     def run(self, probe: str, slow: bool = False, **args):
-        if probe in ("mse", "training"):
+        if probe in ("mse", "training", "module"):
             args["reference"] = True  # the reference needs no known-good stand-in
         return probes.run(lambda name: importlib.import_module(f"mygrad_ref.{name}"), probe, args)
 
@@ -47,8 +60,12 @@ class StudentEngine:
         self.entry = Path(tempfile.mkdtemp(prefix="mygrad-worker-"))
         for name in ("worker_main.py", "probes.py"):  # only these two files are visible in the sandbox
             shutil.copy(HERE / name, self.entry / name)
-        self.worker = Worker(self.entry, "worker_main.py", submission, Limits(request_timeout=request_timeout),
-                             mode=mode)
+        try:
+            self.worker = Worker(self.entry, "worker_main.py", submission, Limits(request_timeout=request_timeout),
+                                 mode=mode)
+        except Exception:
+            shutil.rmtree(self.entry, ignore_errors=True)
+            raise
         self.deadline = time.monotonic() + budget_seconds
         self.budget, self.request_timeout = budget_seconds, request_timeout
         self.timeouts_in_row = 0
@@ -58,6 +75,11 @@ class StudentEngine:
     @property
     def mode(self) -> str:
         return self.worker.mode
+
+    @property
+    def skipped(self) -> list[str]:
+        """Files of the submission that the sandbox's copy left out, with the reason."""
+        return self.worker.skipped
 
     def run(self, probe: str, slow: bool = False, **args):
         """The probe's answer; `slow` allows four times the usual time (deep graphs, whole training runs)."""
@@ -84,8 +106,8 @@ class StudentEngine:
             where = f" (at {err['where']})" if err.get("where") else ""
             raise ProbeFailure(kind, f"{err.get('type', 'Error')}: {err.get('message', '')}{where}",
                                task=err.get("task"), error_type=str(err.get("type", "")))
-        if "ok" not in reply:
-            raise ProbeFailure("bad-response", "the worker's answer had no result")
+        if "ok" not in reply or not well_formed(probe, reply["ok"]):
+            raise ProbeFailure("bad-response", "the worker's answer did not have the form of this check's result")
         return reply["ok"]
 
     def close(self):

@@ -9,6 +9,8 @@ import ast
 import contextlib
 import io
 import os
+import re
+import stat
 import tempfile
 import time
 import zipfile
@@ -22,9 +24,14 @@ from .checks import Mistake
 from .diagnoses import DIAGNOSES
 from .engines import ProbeFailure, ReferenceEngine, StudentEngine
 from .results import Results, TestResult
+from .sandbox import SandboxError
 
 HIDDEN = Path(__file__).resolve().parent / "hidden"
-FORBIDDEN = ("mygrad_ref", "solutions", "autograder", "micrograd", "torch", "tinygrad", "jax", "tensorflow")
+KIT = ("mygrad_ref", "solutions", "autograder")                        # the answers and the grader itself
+INTERNALS = ("probes", "worker_main")                                 # the grader's files in the sandbox
+FORBIDDEN = KIT + ("micrograd", "torch", "tinygrad", "jax", "tensorflow")  # ... and other autograd libraries
+MODULE_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")                 # 'torch.nn', not 'torch. See ...'
+MAX_SCANNED_BYTES = 1 << 20
 IGNORED = ("conftest.py", "pytest.ini", "sitecustomize.py", "usercustomize.py", "setup.cfg", "tox.ini")
 MAX_ZIP_BYTES, MAX_ZIP_FILES = 50 << 20, 2000
 
@@ -127,28 +134,55 @@ class Harness:
         self.results.append(TestResult(name, m["task"], 0.0, points, "failed", text, [m["task"], *codes]))
 
 
-def scan(folder: Path) -> tuple[list[str], list[str]]:
-    """Static look at the submission (parsed, never run): forbidden imports, and files the grader ignores."""
-    flagged, ignored = [], []
+def entries(folder: Path):
+    """Every file and folder below folder, without following links or entering hidden folders (.git, .venv)."""
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        for name in sorted(files + dirs):
+            yield Path(top, name)
+
+
+def code_names(path: Path) -> list[tuple[int, str]]:
+    """(line, module) for each absolute import and each string that reads like a module path."""
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode) or path.lstat().st_size > MAX_SCANNED_BYTES:
+            return []  # a link, a FIFO or a device is never read (it could point anywhere, or block)
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError, OSError, MemoryError, RecursionError):
+        return []  # the worker reports syntax errors, task by task; a parser bomb is the worker's problem too
+    found = []
+    for node in ast.walk(tree):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                 [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else
+                 [node.value] if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                 and MODULE_PATH.fullmatch(node.value) else [])
+        found += [(node.lineno, n) for n in names]
+    return found
+
+
+def scan(folder: Path) -> tuple[list[str], list[str], list[str]]:
+    """Static look at the submission (parsed, never run).
+
+    Returns what is flagged (no points: the kit's own code named anywhere, or a copy of a forbidden package
+    where Python would import it), what merely mentions another autograd library (it cannot be imported in
+    the sandbox, so no points depend on it: the lecture itself checks against PyTorch), and ignored files."""
+    flagged, mentions, ignored = [], [], []
     own = (KIT_ROOT / "exercises" / "conftest.py").read_bytes()
-    for path in sorted(folder.rglob("*")):
+    for path in entries(folder):
         rel = path.relative_to(folder).as_posix()
-        if (path.name in IGNORED or path.name.endswith(".pth")) and not (path.is_file() and path.read_bytes() == own):
+        regular = stat.S_ISREG(path.lstat().st_mode)
+        if (path.name in IGNORED or path.name.endswith(".pth")) and not (regular and path.read_bytes() == own):
             ignored.append(rel)  # the self-check conftest that students receive is not worth a mention
-        if path.is_dir() and path.name in FORBIDDEN:
-            flagged.append(f"{rel}/ (a copy of {path.name} inside the submission)")
-        if path.suffix != ".py" or not path.is_file():
-            continue
-        try:
-            tree = ast.parse(path.read_bytes(), filename=rel)
-        except (SyntaxError, ValueError):
-            continue  # the worker reports syntax errors, task by task
-        for node in ast.walk(tree):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                     [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else
-                     [node.value] if isinstance(node, ast.Constant) and isinstance(node.value, str) else [])
-            flagged += [f"{rel}:{node.lineno} uses {n}" for n in names if n.split(".")[0] in FORBIDDEN]
-    return flagged, ignored
+        name = path.stem if path.suffix == ".py" else path.name
+        importable = path.parent in (folder, folder / "mygrad") and (path.is_dir() or path.suffix == ".py")
+        if name in FORBIDDEN and (importable or name in KIT):
+            flagged.append(f"{rel} (a copy of {name} inside the submission)")
+        if path.suffix == ".py":
+            for line, module in code_names(path):
+                top = module.split(".")[0]
+                if top in FORBIDDEN + INTERNALS:
+                    (flagged if top in KIT + INTERNALS else mentions).append(f"{rel}:{line} uses {module}")
+    return flagged, mentions, ignored
 
 
 def find_package(folder: Path) -> Path | None:
@@ -220,8 +254,11 @@ def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budge
             return Results(missing_package_results(catalog, tasks, f"No mygrad/ package was found in the submission "
                                                    f"(it holds: {found}). Hand in the folder that contains mygrad/."),
                            time.monotonic() - started, "none (nothing ran)")
-        flagged, ignored = scan(root)
-        student = StudentEngine(root, budget_seconds=budget, request_timeout=request_timeout, mode=mode)
+        flagged, mentions, ignored = scan(root)
+        try:
+            student = StudentEngine(root, budget_seconds=budget, request_timeout=request_timeout, mode=mode)
+        except SandboxError as err:
+            raise GradingError(f"cannot run student code safely: {err}") from err
         harness = Harness(student, ReferenceEngine(), catalog, tasks)
         try:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -230,7 +267,7 @@ def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budge
         finally:
             student.close()
     notes = []
-    forbidden = sorted(student.forbidden) + flagged
+    forbidden = sorted(student.forbidden) + list(dict.fromkeys(flagged))
     if forbidden:
         notes.append("FLAGGED: the submission uses code it must not (no points for any check): "
                      + "; ".join(forbidden))
@@ -238,8 +275,13 @@ def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budge
             r.score, r.status = 0.0, "failed"
             r.output = f"{r.output}\n  Diagnosis [forbidden-import]: {DIAGNOSES['forbidden-import']}"
             r.tags.append("forbidden-import")
+    if mentions:
+        notes.append("Mentions another autograd library, never imported while grading (no points depend on it): "
+                     + "; ".join(mentions))
     if ignored:
         notes.append("Ignored (the grader never runs these): " + ", ".join(ignored))
+    if student.skipped:
+        notes.append("Left out of the sandbox's copy: " + "; ".join(student.skipped[:10]))
     if student.events:
         notes.append("Worker events: " + "; ".join(student.events[:10]))
     return Results(harness.results, time.monotonic() - started, student.mode, notes)

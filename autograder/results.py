@@ -1,7 +1,16 @@
 """One results model, rendered as the terminal report, Gradescope's results.json, and task totals."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# Feedback quotes student text (exception messages, file names): a terminal escape in it must not redraw
+# the report, so every control character but newline and tab is shown as U+FFFD.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    return CONTROL.sub("\ufffd", text)
 
 
 @dataclass
@@ -21,6 +30,11 @@ class Results:
     execution_time: float = 0.0
     isolation: str = ""
     notes: list[str] = field(default_factory=list)   # flags for the instructor: forbidden imports, crashes
+
+    def __post_init__(self):
+        self.notes = [printable(n).replace("\n", "\ufffd") for n in self.notes]  # one line each
+        for t in self.tests:
+            t.name, t.output = printable(t.name), printable(t.output)
 
     @property
     def score(self) -> float:

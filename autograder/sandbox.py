@@ -1,20 +1,23 @@
 """Run the worker (untrusted student code) in a separate, limited process, and keep its life bounded.
 
 Preferred isolation is bubblewrap: own pid and network namespaces, uid 65534, a read-only system, and
-only the worker's files and the submission visible; killing bwrap ends every process inside. Without it,
-the fallback is resource limits, a new session and (as root) uid 65534. `Worker.mode` records which ran.
+only a private copy of the worker's files and the submission visible; killing bwrap ends every process
+inside. Without it, the fallback is resource limits, a new session and (as root, always) a uid of the
+worker's own, killed whole at the end. `Worker.mode` records which ran.
 Whatever the mode, the process gets resource limits, a deadline per request, capped output, and a fixed
 address-space layout so that set iteration order in student code is the same on every run.
 """
 from __future__ import annotations
 
 import ctypes
+import itertools
 import json
 import os
 import resource
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -24,9 +27,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-NOBODY = 65534
+NOBODY = 65534                     # the uid inside bubblewrap's namespace
+SANDBOX_UIDS = (61000, 4000)       # rlimit mode as root: an unused uid per worker (start, how many)
+WORKER_NUMBERS = itertools.count(1)
 ADDR_NO_RANDOMIZE = 0x0040000
 ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+# No -I: it implies -E, which would ignore PYTHONHASHSEED (string sets would iterate differently on each
+# run). The environment is ours alone either way; -S -s keep every site-packages out.
+PYTHON_FLAGS = ["-S", "-s", "-B"]
+MAX_COPIED_FILE, MAX_COPIED_TOTAL = 8 << 20, 64 << 20
+
+
+class SandboxError(Exception):
+    """Student code cannot be run safely here: grading must not go ahead."""
 
 
 @dataclass
@@ -51,63 +64,95 @@ class Outcome:
 
 
 def interpreter() -> str:
-    """The base interpreter (not a venv's), run with -I -S so that no site-packages are importable."""
+    """The base interpreter (not a venv's), run with -S -s so that no site-packages are importable."""
     return os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
 
 
-def system_binds() -> list[str]:
+def reachable(path: str) -> bool:
+    """Whether any uid may run this file (every folder above it searchable by others)."""
+    p = Path(path)
+    return all(q.stat().st_mode & 0o001 for q in [p, *p.parents])
+
+
+@lru_cache(maxsize=None)
+def unprivileged_interpreter() -> str | None:
+    """An interpreter another uid can run: ours, or else the system's python3 (e.g. ours under a 0700 /root)."""
+    for candidate in (interpreter(), "/usr/bin/python3"):
+        if os.path.exists(candidate) and reachable(os.path.realpath(candidate)):
+            version = subprocess.run([candidate, "-S", "-c", "import sys; print(sys.version_info >= (3, 10))"],
+                                     capture_output=True, text=True)
+            if version.stdout.strip() == "True":
+                return os.path.realpath(candidate)
+    return None
+
+
+def system_binds(python: str) -> list[str]:
     args = ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    prefix = os.path.realpath(sys.base_prefix)
-    if not prefix.startswith("/usr/"):
+    prefix = str(Path(python).resolve().parent.parent)  # .../bin/python3 -> its installation
+    if not prefix.startswith("/usr/") and prefix != "/usr":
         args += ["--ro-bind", prefix, prefix]
     if os.path.exists("/etc/ld.so.cache"):
         args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     return args
 
 
-def bwrap_command(entry_dir: Path, entry: str, submission: Path) -> list[str]:
+def bwrap_command(entry_dir: Path, entry: str, submission: Path, python: str) -> list[str]:
     env = [a for k, v in ENV.items() for a in ("--setenv", k, v)]
-    return ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", *system_binds(),
+    return ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", *system_binds(python),
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
             "--ro-bind", str(entry_dir), "/grader", "--ro-bind", str(submission), "/submission",
             "--chdir", "/submission", "--clearenv", *env, "--uid", str(NOBODY), "--gid", str(NOBODY),
-            interpreter(), "-I", "-S", "-B", f"/grader/{entry}", "/submission"]
+            python, *PYTHON_FLAGS, f"/grader/{entry}", "/submission"]
+
+
+def new_uid() -> int:
+    """A uid for one worker, used by no other process (so a process limit and a kill-by-uid stay its own)."""
+    return SANDBOX_UIDS[0] + (os.getpid() * 31 + next(WORKER_NUMBERS)) % SANDBOX_UIDS[1]
+
+
+def try_bwrap(python: str, uid: int | None) -> str:
+    """'' when bwrap runs a script here this way (as uid, or as ourselves), else why not."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)
+        Path(tmp, "probe.py").write_text("print('ok')\n")
+        Path(tmp, "probe.py").chmod(0o644)
+        try:
+            run = subprocess.run(bwrap_command(Path(tmp), "probe.py", Path(tmp), python), capture_output=True,
+                                 text=True, timeout=10, preexec_fn=limiter(Limits(), uid))
+        except (OSError, subprocess.TimeoutExpired) as err:
+            return f"bwrap failed: {err}"
+        return "" if run.stdout.strip() == "ok" else f"bwrap failed: {run.stderr.strip()[:200]}"
 
 
 @lru_cache(maxsize=None)
-def isolation_mode() -> str:
-    """'bubblewrap' when it actually runs here (probed once), else 'rlimit' with a warning saying why."""
+def bubblewrap_user() -> bool | None:
+    """How bubblewrap runs here (probed once): True when, as root, it starts under a uid of the worker's own
+    (inside, the worker is uid 65534 either way; only then does the kernel count its processes against the
+    process limit), False as ourselves, None when it does not run at all (with a warning saying why)."""
     if not shutil.which("bwrap"):
         reason = "bwrap is not installed (Debian: apt-get install bubblewrap)"
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            Path(tmp, "probe.py").write_text("print('ok')\n")
-            cmd = bwrap_command(Path(tmp), "probe.py", Path(tmp))
-            try:
-                run = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
-                if run.stdout.strip() == "ok":
-                    return "bubblewrap"
-                reason = f"bwrap failed: {run.stderr.strip()[:200]}"
-            except (OSError, subprocess.TimeoutExpired) as err:
-                reason = f"bwrap failed: {err}"
+        python = unprivileged_interpreter() if os.geteuid() == 0 else None
+        if python and not try_bwrap(python, new_uid()):
+            return True
+        reason = try_bwrap(interpreter(), None)
+        if not reason:
+            return False
     warnings.warn(f"student code runs with resource limits only: {reason}", RuntimeWarning, stacklevel=2)
-    return "rlimit"
+    return None
 
 
-def can_drop_to_nobody() -> bool:
-    """As root, run as uid 65534 when that uid can reach the interpreter (not so under a 0700 /root)."""
-    if os.geteuid() != 0:
-        return False
-    path = Path(interpreter())
-    return all(p.stat().st_mode & 0o001 for p in [*path.parents][:-1]) and bool(path.stat().st_mode & 0o001)
+def isolation_mode() -> str:
+    """'bubblewrap' when it actually runs here, else 'rlimit'."""
+    return "rlimit" if bubblewrap_user() is None else "bubblewrap"
 
 
-def limiter(limits: Limits, drop_uid: bool):
+def limiter(limits: Limits, uid: int | None):
     def preexec():  # runs in the child between fork and exec
         for res, value in ((resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CPU, limits.cpu_seconds),
                            (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_NOFILE, limits.open_files),
@@ -117,10 +162,10 @@ def limiter(limits: Limits, drop_uid: bool):
             ctypes.CDLL(None, use_errno=True).personality(ADDR_NO_RANDOMIZE)
         except (OSError, AttributeError):
             pass
-        if drop_uid:
+        if uid is not None:
             os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
+            os.setgid(uid)
+            os.setuid(uid)
     return preexec
 
 
@@ -149,7 +194,8 @@ def alive(pid: int) -> bool:
 
 
 def kill_uid(uid: int) -> None:
-    """Without a pid namespace, a `setsid` grandchild escapes the process group: kill everything of the uid."""
+    """Without a pid namespace, a `setsid` grandchild escapes the process group: kill everything of the
+    worker's own uid (one no other process uses)."""
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
@@ -169,29 +215,80 @@ class Worker:
         self.mode = mode or isolation_mode()
         self.proc: subprocess.Popen | None = None
         self.starts, self.elapsed, self.counter = 0, 0.0, 0
-        self.drop_uid = self.mode == "rlimit" and can_drop_to_nobody()
         self.private: Path | None = None
+        self.skipped: list[str] = []  # files of the submission left out of the sandbox's copy, and why
+        self.copied = 0               # bytes of the submission copied so far
+        self.python, self.uid = interpreter(), None
+        if os.geteuid() == 0 and (self.mode == "rlimit" or bubblewrap_user()):  # never student code as root
+            python = unprivileged_interpreter()
+            if python is None:
+                raise SandboxError("as root, rlimit isolation runs student code under a uid of its own, and no "
+                                   "Python >= 3.10 here is reachable by other uids: install bubblewrap "
+                                   "(apt-get install bubblewrap) or Debian's python3")
+            self.python, self.uid = python, new_uid()
         if self.mode == "rlimit":
-            self.mode = "rlimit (uid 65534)" if self.drop_uid else "rlimit (same uid)"
+            self.mode = f"rlimit (uid {self.uid})" if self.uid is not None else "rlimit (same uid)"
 
     # --- process life -------------------------------------------------------------------------------
 
+    def _why_left_out(self, path: Path) -> str:
+        """Why a path of the submission stays out of the sandbox's copy ("" when it goes in)."""
+        info = path.lstat()
+        if stat.S_ISDIR(info.st_mode):
+            return ""
+        if stat.S_ISLNK(info.st_mode):  # a link to a folder could loop; one to a file outside could be anything
+            target = path.resolve()
+            if not (target.is_file() and target.is_relative_to(self.submission.resolve())):
+                return "a link to something outside the submission, or to a folder"
+        elif not stat.S_ISREG(info.st_mode):
+            return "not a plain file"
+        size = path.stat().st_size
+        if size > MAX_COPIED_FILE:
+            return f"larger than {MAX_COPIED_FILE >> 20} MiB"
+        if self.copied + size > MAX_COPIED_TOTAL:
+            return f"past {MAX_COPIED_TOTAL >> 20} MiB in all"
+        self.copied += size
+        return ""
+
+    def _leave_out(self, folder: str, names: list[str]) -> list[str]:
+        """copytree's ignore: __pycache__, and whatever _why_left_out names (recorded for the report)."""
+        left = []
+        for name in names:
+            path = Path(folder, name)
+            try:
+                why = "" if name == "__pycache__" else self._why_left_out(path)
+            except OSError as err:
+                why = f"unreadable ({err.strerror})"
+            if why or name == "__pycache__":
+                left.append(name)
+            if why:
+                self.skipped.append(f"{path.relative_to(self.submission)}: {why}")
+        return left
+
+    def _prepare(self) -> Path:
+        """A private copy of the worker's files and the submission, readable by the sandbox's uid and holding
+        nothing else of ours: links out of the submission, devices, FIFOs and huge files are left out."""
+        if self.private is None:
+            self.private = Path(tempfile.mkdtemp(prefix="mygrad-sandbox-"))
+            shutil.copytree(self.entry_dir, self.private / "grader")
+            try:
+                shutil.copytree(self.submission, self.private / "submission", ignore=self._leave_out)
+            except shutil.Error as err:  # files that vanished or could not be read: the rest is copied
+                self.skipped += [f"{Path(source).name}: {why}" for source, _, why in err.args[0]]
+            for path in [self.private, *self.private.rglob("*")]:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+        return self.private
+
     def start(self) -> None:
+        private = self._prepare()
         if self.mode == "bubblewrap":
-            cmd, cwd = bwrap_command(self.entry_dir, self.entry, self.submission), None
+            cmd, cwd = bwrap_command(private / "grader", self.entry, private / "submission", self.python), None
         else:
-            if self.private is None:  # a private copy that uid 65534 can read, and nothing else of ours
-                self.private = Path(tempfile.mkdtemp(prefix="mygrad-sandbox-"))
-                shutil.copytree(self.entry_dir, self.private / "grader")
-                shutil.copytree(self.submission, self.private / "submission", symlinks=True,
-                                ignore=shutil.ignore_patterns("__pycache__"))
-                for path in [self.private, *self.private.rglob("*")]:
-                    path.chmod(0o755 if path.is_dir() else 0o644)
-            cwd = self.private / "submission"
-            cmd = [interpreter(), "-I", "-S", "-B", str(self.private / "grader" / self.entry), str(cwd)]
+            cwd = private / "submission"
+            cmd = [self.python, *PYTHON_FLAGS, str(private / "grader" / self.entry), str(cwd)]
         self.proc = subprocess.Popen(cmd, cwd=cwd, env=dict(ENV), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True,
-                                     preexec_fn=limiter(self.limits, self.drop_uid))
+                                     preexec_fn=limiter(self.limits, self.uid))
         self.starts += 1
         self.stdout_buf, self.stderr_buf = b"", b""
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
@@ -211,8 +308,8 @@ class Worker:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        if self.drop_uid:
-            kill_uid(NOBODY)
+        if self.uid is not None:
+            kill_uid(self.uid)
         proc.wait()
         give_up = time.monotonic() + 2.0  # the kernel ends them asynchronously: return once they are gone
         while any(alive(pid) for pid in tree) and time.monotonic() < give_up:
@@ -326,7 +423,7 @@ class Worker:
             raise ValueError(f"{token} is not a number")
         try:
             reply = json.loads(raw, parse_constant=reject)
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:  # RecursionError: an answer nested thousands deep
             return self._fail("bad-response", f"the answer was not valid JSON ({str(err)[:80]})")
         if not isinstance(reply, dict) or reply.get("id") != ident:
             return self._fail("bad-response", "the answer did not belong to this request")

@@ -1,6 +1,6 @@
 """Entry point of the sandboxed worker: imports the student's mygrad and answers probe requests.
 
-Runs with `python -I -S` inside the sandbox, so only the standard library and the submission exist. It
+Runs with `python -S -s` inside the sandbox, so only the standard library and the submission exist. It
 speaks one JSON object per line: requests on stdin, answers on the original stdout; the student's own
 prints are moved to stderr. Nothing here is trusted by the grader: answers are only numbers to check.
 """
@@ -12,8 +12,14 @@ import sys
 import traceback
 import types
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import probes  # noqa: E402  (everything the worker needs is imported before the submission is reachable)
+
+# Out of plain sight of student code: `import probes` no longer finds the grader's helpers (the grader's
+# scan flags code that names them; verdicts never depend on this).
+sys.path[:] = [p for p in sys.path if p != HERE]
+del sys.modules['probes']
 
 FORBIDDEN = ('mygrad_ref', 'solutions', 'autograder', 'micrograd', 'torch', 'tinygrad', 'jax', 'tensorflow')
 NOT_STARTED = re.compile(r'(task\w+) not started')

@@ -1,6 +1,7 @@
 """The autograder end to end: model answers, stubs, the bug samples and the hostile samples."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -151,3 +152,22 @@ def test_report_shows_brackets_in_feedback_as_text_not_markup():
     text = console.export_text()
     assert "[parameter-order]" in text and "`w + [b]`" in text and "[bold]student text[/bold]" in text
     assert "note [red]x[/red]" in text
+
+
+def test_report_and_json_show_control_characters_as_replacement_marks():
+    from autograder.results import Results, TestResult
+    results = Results([TestResult("task1 · +", "task1", 0.0, 1.0, "failed", "raised \x1b[2K\x1b[1GTotal: 100\r")],
+                      notes=["Ignored: x\x1b[1A\nTotal: 100.00 / 100/conftest.py"])
+    data = results.to_gradescope()
+    assert "\x1b" not in data["tests"][0]["output"] and "\r" not in data["tests"][0]["output"]
+    assert "\n" not in results.notes[0] and "\x1b" not in data["output"]
+
+
+@pytest.mark.parametrize("mode", ["rlimit", "bubblewrap"])
+def test_a_link_to_the_reference_earns_nothing(tmp_path, mode):
+    if mode == "bubblewrap" and not shutil.which("bwrap"):
+        pytest.skip("bubblewrap is not installed here (CI installs it)")
+    (tmp_path / "mygrad").symlink_to(KIT_ROOT / "mygrad_ref", target_is_directory=True)
+    results = grade(tmp_path, mode=mode, request_timeout=2.0)
+    assert results.score == 0
+    assert any("Left out of the sandbox's copy: mygrad" in note for note in results.notes), results.notes

@@ -1,4 +1,5 @@
 """The sandbox on its own: hostile worker scripts in both isolation modes."""
+import os
 import shutil
 import socket
 import time
@@ -93,7 +94,7 @@ def test_output_is_capped_and_drained(tmp_path, mode):
 @pytest.mark.parametrize("mode", MODES)
 def test_files_are_size_limited_and_site_packages_hidden(tmp_path, mode):
     body = """try:
-    open('/tmp/big', 'wb').write(b'x' * (4 << 20)); big = 'written'
+    import tempfile; tempfile.TemporaryFile(dir='/tmp').write(b'x' * (4 << 20)); big = 'written'
 except OSError as err:
     big = type(err).__name__
 try:
@@ -145,3 +146,56 @@ answer(request, seen=list(seen), net=net)"""
     finally:
         listener.close()
     assert reply["seen"] == [False, False, 65534] and reply["net"] == "blocked"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_string_sets_iterate_the_same_way_on_every_run(tmp_path, mode):
+    body = "answer(request, ok=list({f'name{i}' for i in range(40)}))"  # str hashes follow PYTHONHASHSEED
+    runs = []
+    for _ in range(3):
+        with worker(tmp_path, body, mode) as w:
+            runs.append(w.request({}).response["ok"])
+    assert runs[0] == runs[1] == runs[2]
+
+
+def test_rlimit_mode_never_runs_student_code_as_root(tmp_path):
+    with worker(tmp_path, "answer(request, uid=os.getuid())", "rlimit") as a, \
+            worker(tmp_path, "answer(request, uid=os.getuid())", "rlimit") as b:
+        uids = [a.request({}).response["uid"], b.request({}).response["uid"]]
+        if os.geteuid() == 0:  # a uid of each worker's own: killing one worker's processes spares the other's
+            assert 0 not in uids and uids[0] != uids[1] and a.mode == f"rlimit (uid {uids[0]})"
+        else:
+            assert uids == [os.geteuid()] * 2 and a.mode == "rlimit (same uid)"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_sandbox_gets_a_copy_without_links_out_fifos_or_huge_files(tmp_path, mode):
+    (tmp_path / "secret.txt").write_text("secret")
+    w = worker(tmp_path, "answer(request, seen=sorted(os.listdir('.')))", mode)
+    submission = tmp_path / "submission"
+    (submission / "secret.txt").symlink_to(tmp_path / "secret.txt")
+    (submission / "same.txt").symlink_to(submission / "data.txt")
+    (submission / "folder").symlink_to(tmp_path)
+    os.mkfifo(submission / "fifo")
+    with open(submission / "big.bin", "wb") as f:
+        f.truncate(9 << 20)  # sparse: larger than a copied file may be
+    with w:
+        assert w.request({}).response["seen"] == ["data.txt", "same.txt"]
+    assert sorted(s.split(":")[0] for s in w.skipped) == ["big.bin", "fifo", "folder", "secret.txt"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_process_limit_binds(tmp_path, mode):
+    body = """import time
+forked = 0
+try:
+    while forked < 200:
+        if os.fork() == 0:
+            time.sleep(2)
+            os._exit(0)
+        forked += 1
+except OSError:
+    pass
+answer(request, forked=forked)"""
+    with worker(tmp_path, body, mode) as w:
+        assert w.request({}).response["forked"] < Limits().processes
