@@ -42,6 +42,15 @@ def non_finite(*values) -> bool:
     return any(isinstance(v, str) for v in values)
 
 
+def pairs(got, want, what: str):
+    """zip(got, want) once got is a list as long as the reference's answer: an empty or short answer from
+    the worker must never pass a check vacuously."""
+    if not isinstance(got, list) or len(got) != len(want):
+        fail(f"{what}: the answer from your code's process had {len(got) if isinstance(got, list) else 'no'} "
+             f"numbers where {len(want)} were expected", 'bad-response')
+    return zip(got, want)
+
+
 # --- one operation's backward pass ------------------------------------------------------------------
 
 def closure_variants(op, x, y, k, out_data, preset, g):
@@ -79,11 +88,14 @@ def check_closure(student, reference, op, x, y=None, k=None, preset=(0.25, -0.5)
     if not close(got['out'], want['out']):
         fail(f"{expr}: the forward value is {fmt(got['out'])}, expected {fmt(want['out'])}", 'forward-value-wrong')
     names = ['a', 'b'][:len(want['grads'])]
+    if got.get('linked') is not True:
+        fail(f"{expr}: the result does not list {' and '.join(names)} among its children (`_prev`), so "
+             "backward() never reaches them from the output", 'children-not-recorded')
     pre = ", ".join(f"{n}.grad={fmt(p)}" for n, p in zip(names, preset))
     setting = f"in `{name}`'s backward, for {expr}, out.grad={fmt(out_grad)} and before it {pre}"
     if non_finite(*got['grads']):
         fail(f"{setting}: the gradients came out as {got['grads']}", 'non-finite')
-    wrong = [(n, g, w) for n, g, w in zip(names, got['grads'], want['grads']) if not close(g, w)]
+    wrong = [(n, g, w) for n, (g, w) in zip(names, pairs(got['grads'], want['grads'], setting)) if not close(g, w)]
     if not wrong:
         return
     text = "; ".join(f"{n}.grad is {fmt(g)}, expected {fmt(w)}" for n, g, w in wrong)
@@ -109,7 +121,7 @@ def check_expression(student, reference, expr, x, y=None):
     setting = f"`{expr}` with a={fmt(x)}" + (f", b={fmt(y)}" if y is not None else "")
     if not close(got['out'], want['out']):
         fail(f"{setting}: the value is {fmt(got['out'])}, expected {fmt(want['out'])}", 'forward-value-wrong')
-    for n, g, w in zip('ab', got['grads'], want['grads']):
+    for n, (g, w) in zip('ab', pairs(got['grads'], want['grads'], setting)):
         if not close(g, w):
             code = 'non-finite' if non_finite(g) else 'closure-does-nothing' if close(g, 0.0) else 'wrong-local-derivative'
             fail(f"{setting}: {n}.grad is {fmt(g)}, expected {fmt(w)} (backpropagated from out.grad=1)", code)
@@ -157,15 +169,15 @@ def consumers(spec, i) -> list[int]:
 
 
 def run_matches(run, want) -> bool:
-    return all(close(g, w) for g, w in zip(run['grads'], want['grads'])) and \
-        all(close(g, w) for g, w in zip(run['data'], want['data']))
+    return all(close(g, w) for g, w in pairs(run['grads'], want['grads'], 'gradients')) and \
+        all(close(g, w) for g, w in pairs(run['data'], want['data'], 'values'))
 
 
 def check_graph(student, reference, spec, mode='engine', calls=1, repeats=3, variants=None, what="", slow=False):
     """Compare every node's data and grad over several fresh builds; name the first wrong node."""
     want = reference.run('graph', spec=spec, mode=mode, calls=calls, repeats=1)[0]
     runs = student.run('graph', spec=spec, mode=mode, calls=calls, repeats=repeats, slow=slow)
-    good = [run_matches(r, want) for r in runs]
+    good = [run_matches(r, want) for r, _ in pairs(runs, [want] * repeats, 'runs')]
     if all(good):
         return
     example = f"{what}the graph {spec_text(spec)}" + (" (backward() called twice)" if calls == 2 else "")
@@ -239,14 +251,18 @@ def violation(order, children):
 def check_order(student, reference, spec, repeats=3):
     """topological_sort: every node once, children first, root last; over several fresh builds."""
     want = reference.run('graph', spec=spec, mode='topo', repeats=1)[0]
-    runs = student.run('graph', spec=spec, mode='topo', repeats=repeats)
+    runs = [run for run, _ in pairs(student.run('graph', spec=spec, mode='topo', repeats=repeats), [want] * repeats,
+                                    'runs')]
     n = len(spec['leaves']) + len(spec['nodes'])
     children = {len(spec['leaves']) + k: [a for a in args if isinstance(a, int)] for k, (op, *args) in
                 enumerate(spec['nodes'])}
     problems = []
     for run in runs:
         order = run['order']
-        if -1 in order:
+        if run.get('again', order) != order:
+            problems.append(("a second topological_sort(root) on the same graph returned a different list",
+                             'topo-keeps-state'))
+        elif -1 in order:
             problems.append(("topological_sort returned objects that are not nodes of the graph",
                              'topo-wrong-order'))
         elif len(order) != len(set(order)):
@@ -313,7 +329,9 @@ def check_random_graphs(student, reference, ops, mode):
         if stop:
             return
         try:
-            check_graph(student, reference, spec, mode=mode, variants=wrong_order_variants(spec))
+            # the ordering bugs are named by task2's checks; here a match would only be a coincidence
+            check_graph(student, reference, spec, mode=mode,
+                        variants=wrong_order_variants(spec) if mode == 'known-good' else None)
         except ProbeFailure as err:
             stop.append(err)
     run()

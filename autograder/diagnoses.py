@@ -21,17 +21,21 @@ DIAGNOSES = {
     "missing-reflected-op": "An operation with the constant on the left (`2 * a`, `5 - a`, `2 / a`, "
                             "`sum([a, b])`) raises TypeError: define `__radd__`, `__rmul__`, `__rsub__`, "
                             "`__rtruediv__`.",
+    "children-not-recorded": "An operation builds its result without recording its inputs as children "
+                             "(`Value(data, (self, other), op)`), so backward() never reaches them.",
     "constant-not-wrapped": "An operation with a plain number fails because the number is not wrapped in a "
                             "Value before `.data` is read.",
     # the graph (task 2)
     "root-not-seeded": "backward() does not set the output's grad to 1.0 first, so nothing flows back.",
-    "topo-not-reversed": "backward() calls the closures leaves-first: it must walk the topological order in "
-                         "reverse, output first.",
+    "topo-not-reversed": "The topological order is used the wrong way round: topological_sort lists leaves "
+                         "first (the output last), and backward() calls the closures in reverse, output first.",
     "topo-wrong-order": "topological_sort lists a node before one of its children (a pre-order walk instead of "
                         "post-order).",
     "topo-missing-nodes": "topological_sort leaves out nodes that the output depends on.",
     "topo-repeats-nodes": "topological_sort lists a node more than once (the visited set is missing or keyed "
                           "wrongly).",
+    "topo-keeps-state": "topological_sort keeps state between calls (e.g. a visited set at module level), so a "
+                        "second call, or a second backward(), misses nodes.",
     "recursive-double-count": "backward() recurses into each child once per parent, so gradients through shared "
                               "nodes are propagated too early and counted twice.",
     "backward-resets-grads": "A second backward() call should add to the leaves' grads; this one starts over.",
@@ -42,6 +46,8 @@ DIAGNOSES = {
     "recursion-limit": "A recursive walk hits Python's recursion limit on a deep graph: use an explicit stack.",
     # neural networks (task 4)
     "parameter-count": "parameters() returns the wrong number of parameters.",
+    "parameter-copies": "parameters() returns new Value objects (copies) instead of the model's own, so "
+                        "training cannot change the model.",
     "parameter-order": "parameters() returns the right Values in the wrong order (the contract: each neuron's "
                        "`w + [b]`, neurons and layers in order).",
     "bias-missing": "A neuron's output leaves out its bias.",
@@ -58,6 +64,9 @@ DIAGNOSES = {
                           "wrong from the second step on.",
     "train-step-order": "The training step runs in the wrong order (e.g. zeroing after backward, or updating "
                         "before backward).",
+    "lr-ignored": "train() does not use the learning rate it is given (a hard-coded `lr`?).",
+    "train-forward-once": "train() runs the forward pass once, before the loop: every step must compute the "
+                          "predictions and the loss again, from the updated parameters.",
     "loss-recorded-after-update": "train() records the loss after the update instead of the loss of the step.",
     # how the student's code ran
     "not-implemented": "The task's stub still raises NotImplementedError.",

@@ -124,9 +124,9 @@ def graph(mods, spec, mode='engine', calls=1, repeats=3):
         root = nodes[-1]
         if mode == 'topo':
             index = {id(n): i for i, n in enumerate(nodes)}
-            order = engine.topological_sort(root)
-            runs.append({'order': [index.get(id(n), -1) for n in order][:10 * len(nodes) + 10],
-                         'length': len(order)})
+            first, again = ([index.get(id(n), -1) for n in engine.topological_sort(root)][:10 * len(nodes) + 10]
+                            for _ in range(2))  # a second call must give the same list: no state kept
+            runs.append({'order': first, 'again': again})
             continue
         for _ in range(calls):
             drive(root) if mode == 'closures' else root.backward()
@@ -136,7 +136,7 @@ def graph(mods, spec, mode='engine', calls=1, repeats=3):
 
 
 def closure(mods, op, x, y=None, k=None, preset=(0.0, 0.0), out_grad=1.0):
-    """One operation's _backward, called directly after presetting the inputs' grads and out.grad.
+    """One operation's backward pass, driven by the grader after presetting the inputs' grads and out.grad.
 
     op: add mul (a, b), add_self mul_self (a, a), pow (a ** k), tanh exp log relu (a)."""
     V = mods('engine').Value
@@ -148,9 +148,11 @@ def closure(mods, op, x, y=None, k=None, preset=(0.0, 0.0), out_grad=1.0):
     a.grad = preset[0]
     if b is not None:
         b.grad = preset[1]
-    out.grad = out_grad
-    out._backward()
-    return {'out': num(out.data), 'grads': [num(a.grad)] + ([num(b.grad)] if b is not None else [])}
+    reached = {id(n) for n in topo(out)}  # an input missing from out's graph is never reached by backward()
+    linked = id(a) in reached and (b is None or id(b) in reached)
+    drive(out, out_grad)  # all of out's closures, in the grader's order: tanh built from exp and / is fine too
+    return {'out': num(out.data), 'grads': [num(a.grad)] + ([num(b.grad)] if b is not None else []),
+            'linked': linked}
 
 
 def expression(mods, expr, x, y=None):
@@ -197,29 +199,32 @@ def outputs(out, V):
     return {'kind': type(out).__name__, 'data': []}
 
 
-def module(mods, kind, args, numbers, x, seed=0):
-    """Make a Neuron/Layer/MLP, describe its parameters, inject `numbers` through parameters(), run x."""
+def module(mods, kind, args, numbers, x, seed=0, reference=False):
+    """Make a Neuron/Layer/MLP, describe its parameters, inject `numbers` through parameters(), run x.
+    The operations are the grader's known-good ones, so an engine bug does not cost task4's points."""
     random.seed(seed)
     V = mods('engine').Value
     nn = mods('nn')
-    if kind == 'neuron':
-        m = nn.Neuron(args[0], nonlin=args[1])
-        parts = [m.w, [m.b]]
-    elif kind == 'layer':
-        m = nn.Layer(args[0], args[1])
-        parts = [n.parameters() for n in m.neurons]
-    else:
-        m = nn.MLP(args[0], args[1])
-        parts = [layer.parameters() for layer in m.layers]
-    params = m.parameters()
-    expected = [p for part in parts for p in part]
-    report = {'count': len(params), 'all_values': all(isinstance(p, V) for p in params),
-              'in_order': len(params) == len(expected) and all(p is q for p, q in zip(params, expected)),
-              'distinct': len({id(p) for p in params}) == len(params)}
-    if not inject(params, numbers):
+    with KnownGoodEngine(V, active=not reference):
+        if kind == 'neuron':
+            m = nn.Neuron(args[0], nonlin=args[1])
+            parts = [m.w, [m.b]]
+        elif kind == 'layer':  # args: nin, nout[, nonlin passed on to the neurons]
+            m = nn.Layer(args[0], args[1], **({'nonlin': args[2]} if len(args) > 2 else {}))
+            parts = [n.parameters() for n in m.neurons]
+        else:
+            m = nn.MLP(args[0], args[1])
+            parts = [layer.parameters() for layer in m.layers]
+        params = m.parameters()
+        expected = [p for part in parts for p in part]
+        report = {'count': len(params), 'all_values': all(isinstance(p, V) for p in params),
+                  'in_order': len(params) == len(expected) and all(p is q for p, q in zip(params, expected)),
+                  'distinct': len({id(p) for p in params}) == len(params),
+                  'same_objects': all(p is q for p, q in zip(params, m.parameters()))}
+        if not inject(params, numbers):
+            return report
+        report['out'] = outputs(m(x), V)
         return report
-    report['out'] = outputs(m(x), V)
-    return report
 
 
 def zero_grad(mods, nin, nouts, seed=0):
@@ -228,8 +233,10 @@ def zero_grad(mods, nin, nouts, seed=0):
     params = m.parameters()
     for i, p in enumerate(params):
         p.grad, p.data = 5.0, 0.5 + i
+    before = [num(p.data) for p in params]  # read back: a Value listed twice keeps its last number
     m.zero_grad()
-    return {'grads': [num(p.grad) for p in params], 'data': [num(p.data) for p in params]}
+    return {'grads': [num(p.grad) for p in params], 'data': [num(p.data) for p in params], 'before': before,
+            'same_objects': all(p is q for p, q in zip(params, m.parameters()))}
 
 
 # --- training: the student's loop, run on a known-good engine and model -----------------------------
@@ -331,13 +338,21 @@ def sgd(mods, data, grads, lr):
     return [num(p.data) for p in params]
 
 
+def losses_of(losses):
+    """train()'s losses as numbers; anything else is the student's mistake, said plainly."""
+    for x in losses:
+        if not isinstance(x, (int, float)):
+            raise TypeError(f"train() must return the losses as floats (loss.data), not {type(x).__name__} objects")
+    return [num(x) for x in losses]
+
+
 def training(mods, numbers, xs, ys, steps, lr, hidden=3, reference=False):
     """The student's train() on the grader's model and known-good operations."""
     V = mods('engine').Value
     with KnownGoodEngine(V, active=not reference):
         model = ProbeModel(V, numbers, len(xs[0]), hidden)
         losses = mods('train').train(model, xs, ys, steps, lr)
-        return {'losses': [num(x) for x in losses], 'params': [num(p.data) for p in model.parameters()]}
+        return {'losses': losses_of(losses), 'params': [num(p.data) for p in model.parameters()]}
 
 
 def own_training(mods, nin, nouts, numbers, xs, ys, steps, lr, seed=0):
@@ -346,7 +361,7 @@ def own_training(mods, nin, nouts, numbers, xs, ys, steps, lr, seed=0):
     model = mods('nn').MLP(nin, nouts)
     if not inject(model.parameters(), numbers):
         return {'losses': [], 'error': 'parameter count'}
-    return {'losses': [num(x) for x in mods('train').train(model, xs, ys, steps, lr)]}
+    return {'losses': losses_of(mods('train').train(model, xs, ys, steps, lr))}
 
 
 PROBES = {f.__name__: f for f in (graph, closure, expression, warmup, module, zero_grad, mse, sgd, training,

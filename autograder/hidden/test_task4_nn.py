@@ -38,7 +38,11 @@ def check_module(student, reference, kind, args, x, label):
         fail(f"{label}.parameters() returns {got['count']} parameters, expected {want['count']} "
              f"({' + '.join(map(str, sizes))}: each neuron's weights and its bias)", "parameter-count")
     if not got["all_values"] or not got["distinct"]:
-        fail(f"{label}.parameters() must return the Value objects themselves, each once", "parameter-count")
+        fail(f"{label}.parameters() must return the Value objects themselves, each once"
+             + ("" if got["distinct"] else " (is one Neuron object used several times?)"), "parameter-count")
+    if not got["same_objects"]:
+        fail(f"{label}.parameters() gave other Value objects on a second call: it must return the model's own "
+             "Values, not copies", "parameter-copies")
     out, expected = got["out"], want["out"]
     if expected["kind"] == "value" and out["kind"] == "list":
         fail(f"{label}(x) returned a list; with one output neuron it must return the Value itself",
@@ -52,8 +56,8 @@ def check_module(student, reference, kind, args, x, label):
         return
     variants = [("bias-missing", rearranged(nums, sizes, "no-bias")),
                 ("parameter-order", rearranged(nums, sizes, "bias-first"))]
-    if kind == "neuron":
-        variants.append(("nonlin-wrong", nums, [args[0], not args[1]]))
+    if kind == "neuron" or len(args) > 2:  # the nonlin flag is last: Neuron(nin, nonlin), Layer(nin, nout, nonlin)
+        variants.append(("nonlin-wrong", nums, [*args[:-1], not args[-1]]))
     code = None
     for name, alt, *alt_args in variants:
         other = reference.run("module", kind=kind, args=alt_args[0] if alt_args else args, numbers=alt, x=x)["out"]
@@ -75,6 +79,7 @@ def test_neuron(student, reference):
 def test_layer(student, reference):
     check_module(student, reference, "layer", [3, 2], X3, "Layer(3, 2)")
     check_module(student, reference, "layer", [3, 1], X3, "Layer(3, 1)")
+    check_module(student, reference, "layer", [3, 2, False], X3, "Layer(3, 2, nonlin=False)")
 
 
 @group("task4", "MLP: parameter count, order and output", weight=2)
@@ -86,7 +91,13 @@ def test_mlp(student, reference):
 @group("task4", "zero_grad() resets grads and keeps data", weight=1)
 def test_zero_grad(student, reference):
     got = student.run("zero_grad", nin=2, nouts=[3, 1])
-    want = [0.5 + i for i in range(len(got["data"]))]
+    count = len(reference.run("zero_grad", nin=2, nouts=[3, 1])["grads"])
+    if any(not isinstance(got[key], list) or len(got[key]) != count for key in ("before", "grads", "data")):
+        fail(f"MLP(2, [3, 1]).parameters() returns {len(got['grads'])} parameters, expected {count}", "parameter-count")
+    want = got["before"]
+    if not got["same_objects"]:
+        fail("MLP(2, [3, 1]).parameters() gives new Value objects on each call, so zero_grad() cannot reach the "
+             "model's own Values", "parameter-copies")
     if not all(close(g, w) for g, w in zip(got["data"], want)):
         left = "and left the grads at 5.0" if all(close(g, 5.0) for g in got["grads"]) else "as well as the grads"
         fail(f"MLP(2, [3, 1]).zero_grad() changed the parameters' data {left}; it must only reset the grads",

@@ -2,7 +2,7 @@
 import random
 
 from autograder import training_variants
-from autograder.checks import close, fail, fmt
+from autograder.checks import Mistake, close, explain, fail, fmt, pairs
 from autograder.grade import group
 
 XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
@@ -20,15 +20,15 @@ def test_mse_loss(student, reference):
     want = reference.run("mse", preds=preds, targets=targets)
     got = student.run("mse", preds=preds, targets=targets)
     n = len(preds)
-    variants = {"mean": sum((p - t) ** 2 for p, t in zip(preds, targets)) / n,
-                "not squared": sum(p - t for p, t in zip(preds, targets)),
-                "absolute": sum(abs(p - t) for p, t in zip(preds, targets))}
+    variants = {"the mean, not the sum": sum((p - t) ** 2 for p, t in zip(preds, targets)) / n,
+                "the errors summed without squaring": sum(p - t for p, t in zip(preds, targets)),
+                "the sum of absolute errors": sum(abs(p - t) for p, t in zip(preds, targets))}
     example = f"mse_loss(predictions={preds}, targets={targets})"
     if not close(got["loss"], want["loss"]):
         kind = next((k for k, v in variants.items() if close(got["loss"], v)), None)
-        fail(f"{example} is {fmt(got['loss'])}, expected {fmt(want['loss'])}" + (f" (that is the {kind})" if kind else ""),
+        fail(f"{example} is {fmt(got['loss'])}, expected {fmt(want['loss'])}" + (f" (that is {kind})" if kind else ""),
              "loss-not-sum-of-squares")
-    for i, (g, w) in enumerate(zip(got["grads"], want["grads"])):
+    for i, (g, w) in enumerate(pairs(got["grads"], want["grads"], example)):
         if not close(g, w):
             fail(f"{example}: after loss.backward(), prediction {i}'s grad is {fmt(g)}, expected {fmt(w)} "
                  "(2 * (prediction - target))", "loss-not-sum-of-squares")
@@ -39,7 +39,7 @@ def test_sgd_step(student, reference):
     data, grads, lr = [1.0, -2.0, 0.5], [0.5, -1.0, 2.0], 0.1
     got = student.run("sgd", data=data, grads=grads, lr=lr)
     want = reference.run("sgd", data=data, grads=grads, lr=lr)
-    for i, (g, w) in enumerate(zip(got, want)):
+    for i, (g, w) in enumerate(pairs(got, want, f"sgd_step with data={data}")):
         if not close(g, w):
             wrong_way = close(g, data[i] + lr * grads[i])
             fail(f"sgd_step with data={data}, grads={grads}, lr={lr}: parameter {i} became {fmt(g)}, expected "
@@ -48,7 +48,14 @@ def test_sgd_step(student, reference):
 
 @group("task5", "train(): the loss curve matches the reference step by step", weight=3)
 def test_training_curve(student, reference):
-    numbers, steps, lr = seeded(16, 7), 5, 0.05
+    check_training_curve(student, reference, seeded(16, 7), 5, 0.05)
+    try:  # a second learning rate: the first one passed, so a mismatch here means lr itself is not used right
+        check_training_curve(student, reference, seeded(16, 5), 3, 0.1)
+    except Mistake as err:
+        raise Mistake(err.feedback + ("" if err.codes else explain("lr-ignored")), *(err.codes or ["lr-ignored"]))
+
+
+def check_training_curve(student, reference, numbers, steps, lr):
     call = dict(numbers=numbers, xs=XS, ys=YS, steps=steps, lr=lr)
     want, got = reference.run("training", **call), student.run("training", **call)
     losses = got["losses"]
@@ -56,12 +63,13 @@ def test_training_curve(student, reference):
         fail(f"train(model, xs, ys, steps={steps}, lr={lr}) returned {len(losses)} losses, expected {steps}")
     bad = [i for i, (g, w) in enumerate(zip(losses, want["losses"])) if not close(g, w, rel=1e-6)]
     if bad:
-        code = training_variants.diagnose(losses, numbers, XS, YS, steps, lr, lambda a, b: close(a, b, rel=1e-6))
+        code = training_variants.diagnose(losses, got["params"], numbers, XS, YS, steps, lr,
+                                          lambda a, b: close(a, b, rel=1e-6))
         shown = ", ".join(fmt(x) for x in losses)
         fail(f"train() on the lecture's four samples with a fixed 3-3-1 tanh network (weights {numbers}), "
              f"{steps} steps at lr={lr}: losses {shown}; expected {', '.join(fmt(x) for x in want['losses'])}. "
              f"The first wrong loss is at step {bad[0] + 1}.", code)
-    for i, (g, w) in enumerate(zip(got["params"], want["params"])):
+    for i, (g, w) in enumerate(pairs(got["params"], want["params"], "the parameters after train()")):
         if not close(g, w, rel=1e-6):
             fail(f"after train() the model's parameter {i} is {fmt(g)}, expected {fmt(w)}: the last step's update "
                  "is missing or wrong", "train-step-order")
@@ -73,9 +81,16 @@ def test_convergence(student, reference):
     numbers, steps, lr = seeded(41, 11), 40, 0.05
     call = dict(nin=3, nouts=[4, 4, 1], numbers=numbers, xs=XS, ys=YS, steps=steps, lr=lr)
     target = reference.run("own_training", **call)["losses"][-1] * 1.5 + 0.02  # calibrated on the reference
-    losses = student.run("own_training", slow=True, **call)["losses"]
-    if len(losses) != steps or not all(close(x, x) for x in losses):
-        fail(f"training MLP(3, [4, 4, 1]) for {steps} steps gave the losses {losses[:5]}...", "non-finite")
+    got = student.run("own_training", slow=True, **call)
+    losses = got["losses"]
+    if got.get("error"):
+        fail(f"MLP(3, [4, 4, 1]).parameters() does not return {len(numbers)} parameters, so this check could not "
+             "set its starting weights", "parameter-count")
+    if len(losses) != steps:
+        fail(f"train(model, xs, ys, steps={steps}, lr={lr}) returned {len(losses)} losses, expected {steps}")
+    if not all(close(x, x) for x in losses):
+        fail(f"training MLP(3, [4, 4, 1]) for {steps} steps gave the losses {[fmt(x) for x in losses[:5]]}...",
+             "non-finite")
     if not losses[-1] < target:
         fail(f"MLP(3, [4, 4, 1]) trained by your train() for {steps} steps at lr={lr} on the lecture's data ends at "
              f"loss {fmt(losses[-1])}; a correct kit gets below {fmt(target)} (started at {fmt(losses[0])})")
