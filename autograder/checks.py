@@ -121,9 +121,11 @@ def check_expression(student, reference, expr, x, y=None):
     setting = f"`{expr}` with a={fmt(x)}" + (f", b={fmt(y)}" if y is not None else "")
     if not close(got['out'], want['out']):
         fail(f"{setting}: the value is {fmt(got['out'])}, expected {fmt(want['out'])}", 'forward-value-wrong')
-    for n, (g, w) in zip('ab', pairs(got['grads'], want['grads'], setting)):
+    linked = got.get('linked') or [True, True]
+    for n, (g, w), reached in zip('ab', pairs(got['grads'], want['grads'], setting), linked):
         if not close(g, w):
-            code = 'non-finite' if non_finite(g) else 'closure-does-nothing' if close(g, 0.0) else 'wrong-local-derivative'
+            code = ('non-finite' if non_finite(g) else 'children-not-recorded' if not reached else
+                    'closure-does-nothing' if close(g, 0.0) else 'wrong-local-derivative')
             fail(f"{setting}: {n}.grad is {fmt(g)}, expected {fmt(w)} (backpropagated from out.grad=1)", code)
 
 

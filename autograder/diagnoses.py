@@ -43,11 +43,17 @@ DIAGNOSES = {
                           "number must stay two nodes (do not define a value-based `__eq__`/`__hash__`).",
     "order-dependent": "The result depends on the order in which a set is iterated: right on some runs, wrong "
                        "on others, with the same inputs.",
-    "recursion-limit": "A recursive walk hits Python's recursion limit on a deep graph: use an explicit stack.",
+    "recursion-limit": "Python's recursion limit was hit: by code that calls itself without end, or by a "
+                       "recursive walk on a deep graph (use an explicit stack).",
     # neural networks (task 4)
     "parameter-count": "parameters() returns the wrong number of parameters.",
     "parameter-copies": "parameters() returns new Value objects (copies) instead of the model's own, so "
                         "training cannot change the model.",
+    "parameters-shared": "parameters() lists the same Value more than once: neurons share one Neuron object "
+                         "or one list of weights.",
+    "parameters-not-in-graph": "A module's output is not built from its parameters' Values (e.g. `wi.data * xi` "
+                               "or `+ self.b.data`), so backward() never reaches them and training cannot "
+                               "change them.",
     "parameter-order": "parameters() returns the right Values in the wrong order (the contract: each neuron's "
                        "`w + [b]`, neurons and layers in order).",
     "bias-missing": "A neuron's output leaves out its bias.",
@@ -64,6 +70,8 @@ DIAGNOSES = {
                           "wrong from the second step on.",
     "train-step-order": "The training step runs in the wrong order (e.g. zeroing after backward, or updating "
                         "before backward).",
+    "train-model-unchanged": "train() leaves the model it is given as it was (it trains a copy?): it must "
+                             "update the model's own parameters.",
     "lr-ignored": "train() does not use the learning rate it is given (a hard-coded `lr`?).",
     "train-forward-once": "train() runs the forward pass once, before the loop: every step must compute the "
                           "predictions and the loss again, from the updated parameters.",

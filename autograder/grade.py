@@ -46,18 +46,23 @@ def group(task: str, title: str, weight: float = 1.0, needs: tuple[str, ...] = (
 
 
 def failure_text(err: ProbeFailure, task: str) -> tuple[str, list[str]]:
+    where = re.search(r"\(at ([^)]*)\)$", err.message)
+    at = f" ({where.group(1)})" if where else ""
     if err.kind == "not-implemented":
         if err.task == task:
-            return f"{task} is not started: its stub still raises NotImplementedError.", ["not-implemented"]
-        return (f"This check needs {err.task}, which is not started yet: fix {err.task} first.",
-                ["needs-earlier-task"])
+            return f"{task} is not started (or not finished): a stub{at} still raises NotImplementedError.", \
+                ["not-implemented"]
+        return (f"This check needs {err.task}, which is not finished yet: a stub{at} still raises "
+                f"NotImplementedError. Fix {err.task} first.", ["needs-earlier-task"])
     if err.kind == "import-error":
         return f"A file of your mygrad package could not be imported: {err.message}", ["import-error"]
     if err.kind == "exception":
         code = "recursion-limit" if err.error_type == "RecursionError" else "exception"
-        extra = ("\n  A recursive walk hits Python's recursion limit on deep graphs: use an explicit stack."
+        extra = ("\n  Endless or very deep recursion: an operator that calls itself (e.g. `__radd__` returning "
+                 "`other + self`), or a recursive walk on a deep graph (use an explicit stack)."
                  if code == "recursion-limit" else "")
-        return f"Your code raised {err.message}{extra}", [code]
+        said = "Your code raised" if where else "Checking what your code returned raised"
+        return f"{said} {err.message}{extra}", [code]
     said = {"timeout": "Your code did not answer in time and was stopped (an endless loop or a very slow step?); "
                        "a fresh worker ran the remaining checks.",
             "crashed": "The process running your code crashed", "exited": "Your code ended the process",

@@ -161,8 +161,9 @@ def expression(mods, expr, x, y=None):
     V = mods('engine').Value
     a, b = V(x), V(y if y is not None else 0.0)
     out = eval(expr, {'__builtins__': {'sum': sum}}, {'a': a, 'b': b})  # expr comes from the grader
+    reached = {id(n) for n in topo(out)}
     drive(out)
-    return {'out': num(out.data), 'grads': [num(a.grad), num(b.grad)]}
+    return {'out': num(out.data), 'grads': [num(a.grad), num(b.grad)], 'linked': [id(a) in reached, id(b) in reached]}
 
 
 # --- warm-ups ---------------------------------------------------------------------------------------
@@ -187,8 +188,19 @@ def inject(params, numbers):
     if len(params) != len(numbers):
         return False
     for p, x in zip(params, numbers):
-        p.data = x
+        p.data, p.grad = x, 0.0
     return True
+
+
+def listed(params):
+    """parameters()'s answer as a list; a generator (which a second pass would find empty) is a mistake."""
+    if not isinstance(params, (list, tuple)):
+        raise TypeError(f"parameters() must return a list of Values, not a {type(params).__name__}")
+    return list(params)
+
+
+def grad_of(p):
+    return num(p.grad) if isinstance(p.grad, (int, float)) else repr(p.grad)
 
 
 def outputs(out, V):
@@ -215,7 +227,7 @@ def module(mods, kind, args, numbers, x, seed=0, reference=False):
         else:
             m = nn.MLP(args[0], args[1])
             parts = [layer.parameters() for layer in m.layers]
-        params = m.parameters()
+        params = listed(m.parameters())
         expected = [p for part in parts for p in part]
         report = {'count': len(params), 'all_values': all(isinstance(p, V) for p in params),
                   'in_order': len(params) == len(expected) and all(p is q for p, q in zip(params, expected)),
@@ -223,19 +235,24 @@ def module(mods, kind, args, numbers, x, seed=0, reference=False):
                   'same_objects': all(p is q for p, q in zip(params, m.parameters()))}
         if not inject(params, numbers):
             return report
-        report['out'] = outputs(m(x), V)
+        out = m(x)
+        report['out'] = outputs(out, V)
+        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        if outs and all(isinstance(o, V) for o in outs):  # do the gradients reach every parameter?
+            sum(outs[1:], outs[0]).backward()
+            report['grads'] = [grad_of(p) for p in params]
         return report
 
 
 def zero_grad(mods, nin, nouts, seed=0):
     random.seed(seed)
     m = mods('nn').MLP(nin, nouts)
-    params = m.parameters()
+    params = listed(m.parameters())
     for i, p in enumerate(params):
         p.grad, p.data = 5.0, 0.5 + i
     before = [num(p.data) for p in params]  # read back: a Value listed twice keeps its last number
     m.zero_grad()
-    return {'grads': [num(p.grad) for p in params], 'data': [num(p.data) for p in params], 'before': before,
+    return {'grads': [grad_of(p) for p in params], 'data': [num(p.data) for p in params], 'before': before,
             'same_objects': all(p is q for p, q in zip(params, m.parameters()))}
 
 

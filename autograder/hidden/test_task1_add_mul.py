@@ -11,7 +11,7 @@ def test_add_closure(student, reference):
 
 @group("task1", "* backward, called directly", weight=2)
 def test_mul_closure(student, reference):
-    for x, y, g in ((1.5, -2.0, 3.0), (-0.5, 4.0, 1.0), (2.0, 2.0, -1.5)):
+    for x, y, g in ((1.5, -2.0, 3.0), (-0.5, 4.0, 1.0), (2.0, 2.0, -1.5), (0.0, 4.0, 1.0)):
         check_closure(student, reference, "mul", x, y, preset=(0.0, 0.0), out_grad=g)
 
 

@@ -1,5 +1,5 @@
 """Hidden checks for task4: Neuron, Layer, MLP with weights injected through parameters(), and zero_grad."""
-from autograder.checks import close, fail, fmt
+from autograder.checks import close, fail, fmt, pairs
 from autograder.grade import group
 
 X3 = [2.0, 3.0, -1.0]
@@ -37,9 +37,10 @@ def check_module(student, reference, kind, args, x, label):
     if got["count"] != want["count"]:
         fail(f"{label}.parameters() returns {got['count']} parameters, expected {want['count']} "
              f"({' + '.join(map(str, sizes))}: each neuron's weights and its bias)", "parameter-count")
-    if not got["all_values"] or not got["distinct"]:
-        fail(f"{label}.parameters() must return the Value objects themselves, each once"
-             + ("" if got["distinct"] else " (is one Neuron object used several times?)"), "parameter-count")
+    if not got["all_values"]:
+        fail(f"{label}.parameters() must return the Value objects themselves", "parameter-count")
+    if not got["distinct"]:
+        fail(f"{label}.parameters() lists the same Value more than once", "parameters-shared")
     if not got["same_objects"]:
         fail(f"{label}.parameters() gave other Value objects on a second call: it must return the model's own "
              "Values, not copies", "parameter-copies")
@@ -53,6 +54,10 @@ def check_module(student, reference, kind, args, x, label):
         if not got["in_order"]:
             fail(f"{label}.parameters() is not in contract order (each neuron's w + [b], neurons and layers in "
                  "order)", "parameter-order")
+        for i, (g, w) in enumerate(pairs(got.get("grads", []), want["grads"], f"{label}: the parameters' grads")):
+            if not close(g, w):
+                fail(f"{label} on x={x}, then backward() from its output{'s (summed)' if kind != 'neuron' else ''}: "
+                     f"parameter {i}'s grad is {fmt(g)}, expected {fmt(w)}", "parameters-not-in-graph")
         return
     variants = [("bias-missing", rearranged(nums, sizes, "no-bias")),
                 ("parameter-order", rearranged(nums, sizes, "bias-first"))]

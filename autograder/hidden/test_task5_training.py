@@ -69,6 +69,8 @@ def check_training_curve(student, reference, numbers, steps, lr):
         fail(f"train() on the lecture's four samples with a fixed 3-3-1 tanh network (weights {numbers}), "
              f"{steps} steps at lr={lr}: losses {shown}; expected {', '.join(fmt(x) for x in want['losses'])}. "
              f"The first wrong loss is at step {bad[0] + 1}.", code)
+    if all(close(g, w) for g, w in pairs(got["params"], numbers, "the parameters after train()")):
+        fail(f"after train() the model's parameters are still the starting ones {numbers}", "train-model-unchanged")
     for i, (g, w) in enumerate(pairs(got["params"], want["params"], "the parameters after train()")):
         if not close(g, w, rel=1e-6):
             fail(f"after train() the model's parameter {i} is {fmt(g)}, expected {fmt(w)}: the last step's update "
