@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 # The form of each probe's answer (the keys a dict must have, or a list): anything else is a bad response,
 # not a puzzle for the hidden test that reads it.
 FORMS = {"closure": ("out", "grads", "linked"), "expression": ("out", "grads"), "mse": ("loss", "grads"),
-         "training": ("losses", "params"), "own_training": ("losses",), "graph": list, "sgd": list,
+         "training": ("losses", "params"), "own_training": ("losses", "params"), "graph": list, "sgd": list,
          "zero_grad": ("grads", "data", "before", "same_objects"),
          "module": ("count", "all_values", "in_order", "distinct", "same_objects")}
 

@@ -10,7 +10,8 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def printable(text: str) -> str:
-    return CONTROL.sub("\ufffd", text)
+    """Without control characters, and encodable (a file name's undecodable bytes arrive as surrogates)."""
+    return CONTROL.sub("\ufffd", text).encode("utf-8", "replace").decode("utf-8")
 
 
 @dataclass

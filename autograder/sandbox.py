@@ -10,9 +10,10 @@ address-space layout so that set iteration order in student code is the same on 
 from __future__ import annotations
 
 import ctypes
-import itertools
+import fcntl
 import json
 import os
+import random
 import resource
 import select
 import shutil
@@ -28,14 +29,17 @@ from functools import lru_cache
 from pathlib import Path
 
 NOBODY = 65534                     # the uid inside bubblewrap's namespace
-SANDBOX_UIDS = (61000, 4000)       # rlimit mode as root: an unused uid per worker (start, how many)
-WORKER_NUMBERS = itertools.count(1)
+SANDBOX_UIDS = (1_500_000, 10_000)  # as root: a uid per worker, claimed while it lives (first, how many)
 ADDR_NO_RANDOMIZE = 0x0040000
 ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
 # No -I: it implies -E, which would ignore PYTHONHASHSEED (string sets would iterate differently on each
 # run). The environment is ours alone either way; -S -s keep every site-packages out.
 PYTHON_FLAGS = ["-S", "-s", "-B"]
-MAX_COPIED_FILE, MAX_COPIED_TOTAL = 8 << 20, 64 << 20
+MAX_COPIED_FILE, MAX_COPIED_TOTAL, MAX_COPIED_FILES, MAX_DEPTH = 8 << 20, 64 << 20, 2000, 32
+TMPFS_BYTES = 64 << 20             # each of bubblewrap's /tmp and /dev/shm
+PR_SET_NO_NEW_PRIVS = 38
+UID_LOCKS = Path("/run/mygrad-sandbox-uids")  # root-only: which sandbox uids are taken right now
+WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # where an rlimit worker could leave files
 
 
 class SandboxError(Exception):
@@ -104,15 +108,30 @@ def system_binds(python: str) -> list[str]:
 def bwrap_command(entry_dir: Path, entry: str, submission: Path, python: str) -> list[str]:
     env = [a for k, v in ENV.items() for a in ("--setenv", k, v)]
     return ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", *system_binds(python),
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            "--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm",
+            "--remount-ro", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",  # memory, not RLIMIT_AS
             "--ro-bind", str(entry_dir), "/grader", "--ro-bind", str(submission), "/submission",
             "--chdir", "/submission", "--clearenv", *env, "--uid", str(NOBODY), "--gid", str(NOBODY),
             python, *PYTHON_FLAGS, f"/grader/{entry}", "/submission"]
 
 
-def new_uid() -> int:
-    """A uid for one worker, used by no other process (so a process limit and a kill-by-uid stay its own)."""
-    return SANDBOX_UIDS[0] + (os.getpid() * 31 + next(WORKER_NUMBERS)) % SANDBOX_UIDS[1]
+def claim_uid() -> tuple[int, int]:
+    """(uid, lock fd): a uid no other worker on this machine holds (so a process limit and a kill-by-uid
+    stay one worker's), claimed with a lock that dies with the fd. Outside every system uid range."""
+    locks = UID_LOCKS if os.access(UID_LOCKS.parent, os.W_OK) else Path(tempfile.gettempdir(), UID_LOCKS.name)
+    locks.mkdir(mode=0o700, exist_ok=True)
+    # Not the lowest free uid: the last worker's zombies (which a container's init may never reap) would
+    # still count against the next one's process limit.
+    start = random.SystemRandom().randrange(SANDBOX_UIDS[1])
+    for step in range(SANDBOX_UIDS[1]):
+        uid = SANDBOX_UIDS[0] + (start + step) % SANDBOX_UIDS[1]
+        fd = os.open(locks / str(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return uid, fd
+        except OSError:
+            os.close(fd)
+    raise SandboxError("every sandbox uid is taken")
 
 
 def try_bwrap(python: str, uid: int | None) -> str:
@@ -138,8 +157,13 @@ def bubblewrap_user() -> bool | None:
         reason = "bwrap is not installed (Debian: apt-get install bubblewrap)"
     else:
         python = unprivileged_interpreter() if os.geteuid() == 0 else None
-        if python and not try_bwrap(python, new_uid()):
-            return True
+        if python:
+            uid, lock = claim_uid()
+            try:
+                if not try_bwrap(python, uid):
+                    return True
+            finally:
+                os.close(lock)
         reason = try_bwrap(interpreter(), None)
         if not reason:
             return False
@@ -158,8 +182,10 @@ def limiter(limits: Limits, uid: int | None):
                            (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_NOFILE, limits.open_files),
                            (resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_CORE, 0)):
             resource.setrlimit(res, (value, value))
-        try:  # same addresses every run: id()-ordered sets iterate the same way, so grades repeat exactly
-            ctypes.CDLL(None, use_errno=True).personality(ADDR_NO_RANDOMIZE)
+        try:  # Linux only (elsewhere: the rlimits alone)
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.personality(ADDR_NO_RANDOMIZE)  # same addresses every run: id()-ordered sets iterate alike
+            libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # a setuid program (su, passwd) gains nothing
         except (OSError, AttributeError):
             pass
         if uid is not None:
@@ -195,14 +221,31 @@ def alive(pid: int) -> bool:
 
 def kill_uid(uid: int) -> None:
     """Without a pid namespace, a `setsid` grandchild escapes the process group: kill everything of the
-    worker's own uid (one no other process uses)."""
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
+    worker's own uid (one no other process holds), again until none is left (one that forks while we look
+    would otherwise slip through)."""
+    give_up = time.monotonic() + 5.0
+    while time.monotonic() < give_up:
+        found = 0
+        for proc in Path("/proc").iterdir():
             try:
-                if proc.stat().st_uid == uid:
+                if proc.name.isdigit() and proc.stat().st_uid == uid and alive(int(proc.name)):
                     os.kill(int(proc.name), signal.SIGKILL)
-            except (OSError, ProcessLookupError):
+                    found += 1
+            except OSError:
                 pass
+        if not found:
+            break
+        time.sleep(0.01)
+
+
+def remove_files_of(uid: int) -> None:
+    """Files an rlimit worker left where every uid can write: gone, so no later worker (or student) finds
+    them. find(1) walks any depth; -xdev keeps it on each of those file systems."""
+    tops = [top for top in WORLD_WRITABLE if os.path.isdir(top)]
+    try:
+        subprocess.run(["find", *tops, "-xdev", "-uid", str(uid), "-delete"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
 
 
 class Worker:
@@ -217,15 +260,15 @@ class Worker:
         self.starts, self.elapsed, self.counter = 0, 0.0, 0
         self.private: Path | None = None
         self.skipped: list[str] = []  # files of the submission left out of the sandbox's copy, and why
-        self.copied = 0               # bytes of the submission copied so far
-        self.python, self.uid = interpreter(), None
+        self.copied = self.files = 0  # bytes and files of the submission copied so far
+        self.python, self.uid, self.uid_lock = interpreter(), None, None
         if os.geteuid() == 0 and (self.mode == "rlimit" or bubblewrap_user()):  # never student code as root
             python = unprivileged_interpreter()
             if python is None:
                 raise SandboxError("as root, rlimit isolation runs student code under a uid of its own, and no "
                                    "Python >= 3.10 here is reachable by other uids: install bubblewrap "
                                    "(apt-get install bubblewrap) or Debian's python3")
-            self.python, self.uid = python, new_uid()
+            self.python, (self.uid, self.uid_lock) = python, claim_uid()
         if self.mode == "rlimit":
             self.mode = f"rlimit (uid {self.uid})" if self.uid is not None else "rlimit (same uid)"
 
@@ -235,7 +278,7 @@ class Worker:
         """Why a path of the submission stays out of the sandbox's copy ("" when it goes in)."""
         info = path.lstat()
         if stat.S_ISDIR(info.st_mode):
-            return ""
+            return "" if len(path.relative_to(self.submission).parts) <= MAX_DEPTH else f"over {MAX_DEPTH} deep"
         if stat.S_ISLNK(info.st_mode):  # a link to a folder could loop; one to a file outside could be anything
             target = path.resolve()
             if not (target.is_file() and target.is_relative_to(self.submission.resolve())):
@@ -245,9 +288,9 @@ class Worker:
         size = path.stat().st_size
         if size > MAX_COPIED_FILE:
             return f"larger than {MAX_COPIED_FILE >> 20} MiB"
-        if self.copied + size > MAX_COPIED_TOTAL:
-            return f"past {MAX_COPIED_TOTAL >> 20} MiB in all"
-        self.copied += size
+        if self.copied + size > MAX_COPIED_TOTAL or self.files >= MAX_COPIED_FILES:
+            return f"past {MAX_COPIED_TOTAL >> 20} MiB or {MAX_COPIED_FILES} files in all"
+        self.copied, self.files = self.copied + size, self.files + 1
         return ""
 
     def _leave_out(self, folder: str, names: list[str]) -> list[str]:
@@ -275,8 +318,14 @@ class Worker:
                 shutil.copytree(self.submission, self.private / "submission", ignore=self._leave_out)
             except shutil.Error as err:  # files that vanished or could not be read: the rest is copied
                 self.skipped += [f"{Path(source).name}: {why}" for source, _, why in err.args[0]]
+            # Readable by the worker's uid alone (bubblewrap started as root maps the worker to root's files,
+            # so there the copy stays world-readable, inside a folder only root can list)
+            shared = self.uid is None and self.mode == "bubblewrap"
             for path in [self.private, *self.private.rglob("*")]:
-                path.chmod(0o755 if path.is_dir() else 0o644)
+                if self.uid is not None:
+                    os.lchown(path, self.uid, self.uid)
+                private = path == self.private or not shared
+                path.chmod((0o700 if private else 0o755) if path.is_dir() else (0o600 if private else 0o644))
         return self.private
 
     def start(self) -> None:
@@ -322,6 +371,11 @@ class Worker:
 
     def close(self) -> None:
         self.kill()
+        if self.uid is not None and self.mode.startswith("rlimit"):
+            remove_files_of(self.uid)
+        if self.uid_lock is not None:
+            os.close(self.uid_lock)
+            self.uid_lock = None
         if self.private:
             shutil.rmtree(self.private, ignore_errors=True)
             self.private = None
@@ -339,6 +393,7 @@ class Worker:
 
     def request(self, payload: dict, timeout: float | None = None) -> Outcome:
         timeout = timeout or self.limits.request_timeout
+        self._prepare()  # the copy is the grader's work: it does not count against the request's deadline
         began = time.monotonic()
         if self.proc is None:
             try:

@@ -164,10 +164,21 @@ def test_report_and_json_show_control_characters_as_replacement_marks():
 
 
 @pytest.mark.parametrize("mode", ["rlimit", "bubblewrap"])
-def test_a_link_to_the_reference_earns_nothing(tmp_path, mode):
+@pytest.mark.parametrize("link, target", [("mygrad", "mygrad_ref"), ("course", "solutions")])
+def test_a_link_to_the_kit_earns_nothing(tmp_path, mode, link, target):
     if mode == "bubblewrap" and not shutil.which("bwrap"):
         pytest.skip("bubblewrap is not installed here (CI installs it)")
-    (tmp_path / "mygrad").symlink_to(KIT_ROOT / "mygrad_ref", target_is_directory=True)
+    (tmp_path / link).symlink_to(KIT_ROOT / target, target_is_directory=True)
     results = grade(tmp_path, mode=mode, request_timeout=2.0)
-    assert results.score == 0
-    assert any("Left out of the sandbox's copy: mygrad" in note for note in results.notes), results.notes
+    assert results.score == 0 and "links are not followed" in results.tests[0].output
+
+
+def test_a_deep_folder_tree_is_graded_without_crashing(tmp_path):
+    folder = samples.materialize({}, tmp_path / "sub")
+    deep = folder
+    for _ in range(1100):  # deeper than Python's recursion limit: walks and copies must not recurse
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "x.py").write_text("import mygrad_ref\n")
+    results = grade(folder, request_timeout=2.0)
+    assert results.score == 100

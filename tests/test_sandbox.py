@@ -199,3 +199,29 @@ except OSError:
 answer(request, forked=forked)"""
     with worker(tmp_path, body, mode) as w:
         assert w.request({}).response["forked"] < Limits().processes
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_new_privileges_and_a_small_tmp(tmp_path, mode):
+    body = """flags = [l for l in open('/proc/self/status') if l.startswith('NoNewPrivs')]
+try:
+    with open('/tmp/mygrad-big-' + str(os.getpid()), 'wb') as f:
+        for _ in range(200):
+            f.write(b'x' * (1 << 20))
+    tmp = 'wrote 200 MiB'
+except OSError as err:
+    tmp = type(err).__name__
+answer(request, flags=flags, tmp=tmp)"""
+    with worker(tmp_path, body, mode, file_bytes=1 << 30) as w:
+        reply = w.request({}, timeout=20).response
+    assert reply["flags"] == ["NoNewPrivs:\t1\n"]
+    assert mode != "bubblewrap" or reply["tmp"] == "OSError"  # a tmpfs of its own, 64 MiB
+
+
+def test_files_an_rlimit_worker_leaves_behind_are_removed(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("only as root does the worker get a uid of its own (and its leftovers can be told apart)")
+    name = f"/tmp/mygrad-left-{os.getpid()}"
+    with worker(tmp_path, f"open({name!r}, 'w').write('x')\nanswer(request, ok=1)", "rlimit") as w:
+        assert w.request({}).kind == "ok" and os.path.exists(name)
+    assert not os.path.exists(name)
