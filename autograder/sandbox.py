@@ -53,7 +53,7 @@ class Limits:
     cpu_seconds: int = 60             # RLIMIT_CPU per worker process
     file_bytes: int = 1 << 20         # RLIMIT_FSIZE
     open_files: int = 64              # RLIMIT_NOFILE
-    processes: int = 64               # RLIMIT_NPROC (counts per uid: effective for uid 65534)
+    processes: int = 64               # RLIMIT_NPROC (counts per uid: as root each worker has its own)
     output_bytes: int = 64 * 1024     # stderr kept (the rest is read and dropped)
     response_bytes: int = 4 << 20     # longest answer line
 
