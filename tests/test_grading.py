@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -173,12 +174,18 @@ def test_a_link_to_the_kit_earns_nothing(tmp_path, mode, link, target):
     assert results.score == 0 and "links are not followed" in results.tests[0].output
 
 
-def test_a_deep_folder_tree_is_graded_without_crashing(tmp_path):
-    folder = samples.materialize({}, tmp_path / "sub")
-    deep = folder
+def test_a_deep_folder_tree_is_graded_without_crashing():
+    # Not in tmp_path: a tree this deep left behind would crash pytest's own clean-up (shutil.rmtree recurses)
+    folder = samples.materialize({}, Path(tempfile.mkdtemp(prefix="mygrad-deep-")) / "sub")
+    chain = [folder / "d"]
     for _ in range(1100):  # deeper than Python's recursion limit: walks and copies must not recurse
-        deep = deep / "d"
-        deep.mkdir()
-    (deep / "x.py").write_text("import mygrad_ref\n")
-    results = grade(folder, request_timeout=2.0)
-    assert results.score == 100
+        chain[-1].mkdir()
+        chain.append(chain[-1] / "d")
+    (chain[-2] / "x.py").write_text("import mygrad_ref\n")
+    try:
+        assert grade(folder, request_timeout=2.0).score == 100
+    finally:  # by hand: shutil.rmtree (and so pytest's own clean-up) would recurse past the limit
+        (chain[-2] / "x.py").unlink()
+        for path in reversed(chain[:-1]):
+            path.rmdir()
+        shutil.rmtree(folder.parent)
