@@ -25,14 +25,14 @@ from .checks import Mistake
 from .diagnoses import DIAGNOSES
 from .engines import ProbeFailure, ReferenceEngine, StudentEngine
 from .results import Results, TestResult
-from .sandbox import SandboxError
+from .sandbox import MAX_DEPTH, SandboxError
 
 HIDDEN = Path(__file__).resolve().parent / "hidden"
 KIT = ("mygrad_ref", "solutions", "autograder")                        # the answers and the grader itself
 INTERNALS = ("probes", "worker_main")                                 # the grader's files in the sandbox
 FORBIDDEN = KIT + ("micrograd", "torch", "tinygrad", "jax", "tensorflow")  # ... and other autograd libraries
 MODULE_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")                 # 'torch.nn', not 'torch. See ...'
-MAX_SCANNED_BYTES, MAX_SCANNED_ENTRIES, MAX_DEPTH = 256 << 10, 5000, 32  # bounds on the grader's own work
+MAX_SCANNED_BYTES, MAX_SCANNED_ENTRIES = 256 << 10, 5000  # bounds on the grader's own work (and MAX_DEPTH)
 SCAN_SECONDS = 10
 # Names that only code reaching into the grader's worker needs (frames, the heap, its __main__): worth a look
 REACHING = ("_getframe", "f_back", "f_globals", "f_locals", "get_objects", "get_referrers", "__main__", "/grader")
@@ -204,7 +204,6 @@ class Scan:
 
 def scan(folder: Path) -> Scan:
     found = Scan()
-    flagged, mentions, ignored = found.flagged, found.mentions, found.ignored
     own = (KIT_ROOT / "exercises" / "conftest.py").read_bytes()
     give_up = time.monotonic() + SCAN_SECONDS
     for path in entries(folder):
@@ -215,17 +214,17 @@ def scan(folder: Path) -> Scan:
         info = path.lstat()
         same = stat.S_ISREG(info.st_mode) and info.st_size == len(own) and path.read_bytes() == own
         if (path.name in IGNORED or path.name.endswith(".pth")) and not same:
-            ignored.append(rel)  # the self-check conftest that students receive is not worth a mention
+            found.ignored.append(rel)  # the self-check conftest that students receive is not worth a mention
         name = path.stem if path.suffix == ".py" else path.name
         importable = path.parent in (folder, folder / "mygrad") and (path.is_dir() or path.suffix == ".py")
         if name in FORBIDDEN and (importable or name in KIT):
-            flagged.append(f"{rel} (a copy of {name} inside the submission)")
+            found.flagged.append(f"{rel} (a copy of {name} inside the submission)")
         if path.suffix == ".py":
             modules, reaching = code_names(path)
             for line, module in modules:
                 top = module.split(".")[0]
                 if top in FORBIDDEN + INTERNALS:
-                    (flagged if top in KIT + INTERNALS else mentions).append(f"{rel}:{line} uses {module}")
+                    (found.flagged if top in KIT + INTERNALS else found.mentions).append(f"{rel}:{line} uses {module}")
             found.reaching += [f"{rel}:{line} uses {name}" for line, name in reaching]
     return found
 
