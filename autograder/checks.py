@@ -1,14 +1,17 @@
 """Comparisons and diagnoses for the hidden suites, all in the grader's process with plain floats.
 
-A hidden test runs a probe on the student's engine and on the reference, then calls one of the `check_*`
-functions here; a mismatch raises `Mistake` with feedback that says what was checked, a minimal example,
-and, where the pattern is known, the misconception with its diagnosis code.
+A hidden test runs an experiment on the student's worker and on the reference, then calls one of the
+`check_*` functions here; a mismatch raises `Mistake` with feedback that says what was checked, a minimal
+example, and, where the pattern is known, the misconception with its diagnosis code.
 """
 from __future__ import annotations
 
+import ast
 import math
 
+from . import experiments
 from .diagnoses import DIAGNOSES
+from .student import ProbeFailure
 
 
 class Mistake(AssertionError):
@@ -27,7 +30,7 @@ def close(got, want, rel=1e-6, abs_tol=1e-9) -> bool:
 
 
 def fmt(x) -> str:
-    return f"{x:.6g}" if is_num(x) else str(x)
+    return f"{x:.6g}" if is_num(x) else str(x)[:40]
 
 
 def explain(code: str) -> str:
@@ -43,15 +46,51 @@ def non_finite(*values) -> bool:
 
 
 def pairs(got, want, what: str):
-    """zip(got, want) once got is a list as long as the reference's answer: an empty or short answer from
-    the worker must never pass a check vacuously."""
+    """zip(got, want) once got is a list exactly as long as the expected one: an empty or short answer
+    from the worker must never pass a check vacuously."""
     if not isinstance(got, list) or len(got) != len(want):
         fail(f"{what}: the answer from your code's process had {len(got) if isinstance(got, list) else 'no'} "
              f"numbers where {len(want)} were expected", 'bad-response')
     return zip(got, want)
 
 
+def every(*checks) -> None:
+    """Run every check of a row and report each that fails: the first failure must not hide another."""
+    found: list[Mistake] = []
+    for check in checks:
+        try:
+            check()
+        except Mistake as err:
+            found.append(err)
+        except ProbeFailure:
+            if not found:
+                raise
+            break  # a timeout or crash after some mistakes: the mistakes are the feedback
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise Mistake("\n".join(f"({i}) {m.feedback}" for i, m in enumerate(found, 1)),
+                      *dict.fromkeys(c for m in found for c in m.codes))
+
+
+def vary(rng, *values):
+    """The values scaled by one factor drawn for this grade: the same shape of example (signs, zeros, equal
+    inputs), at numbers a submission cannot know in advance."""
+    factor = rng.choice((0.5, 0.75, 1.25, 1.5)) if rng else 1.0
+    return [v * factor if isinstance(v, float) else v for v in values]
+
+
 # --- one operation's backward pass ------------------------------------------------------------------
+
+CLOSURE_SPECS = {'add': ["add", 0, 1], 'mul': ["mul", 0, 1], 'add_self': ["add", 0, 0], 'mul_self': ["mul", 0, 0]}
+OP_NAMES = {'add': '__add__', 'mul': '__mul__', 'add_self': '__add__', 'mul_self': '__mul__', 'pow': '__pow__'}
+
+
+def closure_spec(op, x, y=None, k=None) -> dict:
+    leaves = [x] if y is None else [x, y]
+    node = CLOSURE_SPECS.get(op) or (["pow", 0, k] if op == 'pow' else [op, 0])
+    return {"leaves": leaves, "nodes": [node]}
+
 
 def closure_variants(op, x, y, k, out_data, preset, g):
     """What common wrong closures would give for (a.grad, b.grad): [(code, grads)]."""
@@ -78,53 +117,91 @@ def closure_variants(op, x, y, k, out_data, preset, g):
     return variants
 
 
+def backprop_both(student, reference, spec, presets, out_grad):
+    want = experiments.backprop(reference, spec, presets, out_grad)
+    try:
+        got = experiments.backprop(student, spec, presets, out_grad)
+    except experiments.GraphTooLarge as err:
+        fail(f"the graph of {spec_text(spec)} is too large to check: {err}")
+    return got, want
+
+
 def check_closure(student, reference, op, x, y=None, k=None, preset=(0.25, -0.5), out_grad=2.0):
-    args = dict(op=op, x=x, y=y, k=k, preset=list(preset), out_grad=out_grad)
-    want, got = reference.run('closure', **args), student.run('closure', **args)
+    """One operation's backward pass, its closures called by the grader after presetting the inputs' grads
+    and out.grad (so `=` for `+=` and a missing `* out.grad` both show)."""
+    spec = closure_spec(op, x, y, k)
+    names = ['a', 'b'][:len(spec['leaves'])]
+    preset = list(preset)[:len(names)]
+    got, want = backprop_both(student, reference, spec, dict(enumerate(preset)), out_grad)
     expr = {'add': f"a + b with a={fmt(x)}, b={fmt(y)}", 'mul': f"a * b with a={fmt(x)}, b={fmt(y)}",
             'add_self': f"a + a with a={fmt(x)}", 'mul_self': f"a * a with a={fmt(x)}",
             'pow': f"a ** {k} with a={fmt(x)}"}.get(op, f"a.{op}() with a={fmt(x)}")
-    name = {'add': '__add__', 'mul': '__mul__', 'add_self': '__add__', 'mul_self': '__mul__', 'pow': '__pow__'}.get(op, op)
-    if not close(got['out'], want['out']):
-        fail(f"{expr}: the forward value is {fmt(got['out'])}, expected {fmt(want['out'])}", 'forward-value-wrong')
-    names = ['a', 'b'][:len(want['grads'])]
-    if got.get('linked') is not True:
+    name = OP_NAMES.get(op, op)
+    out, want_out = got['data'][-1], want['data'][-1]
+    if not close(out, want_out):
+        fail(f"{expr}: the forward value is {fmt(out)}, expected {fmt(want_out)}", 'forward-value-wrong')
+    if not all(got['reached'][:len(names)]):
         fail(f"{expr}: the result does not list {' and '.join(names)} among its children (`_prev`), so "
              "backward() never reaches them from the output", 'children-not-recorded')
     pre = ", ".join(f"{n}.grad={fmt(p)}" for n, p in zip(names, preset))
     setting = f"in `{name}`'s backward, for {expr}, out.grad={fmt(out_grad)} and before it {pre}"
-    if non_finite(*got['grads']):
-        fail(f"{setting}: the gradients came out as {got['grads']}", 'non-finite')
-    wrong = [(n, g, w) for n, (g, w) in zip(names, pairs(got['grads'], want['grads'], setting)) if not close(g, w)]
+    grads, wanted = got['grads'][:len(names)], want['grads'][:len(names)]
+    if non_finite(*grads):
+        fail(f"{setting}: the gradients came out as {[fmt(g) for g in grads]}", 'non-finite')
+    wrong = [(n, g, w) for n, (g, w) in zip(names, pairs(grads, wanted, setting)) if not close(g, w)]
     if not wrong:
         return
     text = "; ".join(f"{n}.grad is {fmt(g)}, expected {fmt(w)}" for n, g, w in wrong)
-    variants = closure_variants(op, x, y, k, want['out'], preset[:len(names)], out_grad)
-    code = next((c for c, v in variants if all(close(g, w) for g, w in zip(got['grads'], v))),
-                'wrong-local-derivative')
+    variants = closure_variants(op, x, y, k, want_out, preset, out_grad)
+    code = next((c for c, v in variants if all(close(g, w) for g, w in zip(grads, v))), 'wrong-local-derivative')
     fail(f"{setting}: {text}", code)
 
 
-def check_expression(student, reference, expr, x, y=None):
+# --- expressions with constants --------------------------------------------------------------------
+
+SYMBOLS = {ast.Add: 'add', ast.Sub: 'sub', ast.Mult: 'mul', ast.Div: 'div'}
+
+
+def expression_spec(expr: str, x: float, y: float) -> dict:
+    """A spec for a one-line expression in a and b: '5 - a', 'sum([a, b])', '(a - b) / (a + b)', 'a ** 2'."""
+    nodes: list = []
+
+    def node(tree) -> int | float:
+        if isinstance(tree, ast.Name):
+            return {'a': 0, 'b': 1}[tree.id]
+        if isinstance(tree, ast.Constant):
+            return tree.value
+        if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
+            nodes.append(['neg', node(tree.operand)])
+        elif isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Pow):
+            nodes.append(['pow', node(tree.left), tree.right.value])
+        elif isinstance(tree, ast.BinOp):
+            left, right, op = node(tree.left), node(tree.right), SYMBOLS[type(tree.op)]
+            const_left, const_right = isinstance(tree.left, ast.Constant), isinstance(tree.right, ast.Constant)
+            nodes.append([f'c{op}' if const_left else f'{op}c' if const_right else op, left, right])
+        elif isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == 'sum':
+            nodes.append(['sum', [node(e) for e in tree.args[0].elts]])
+        elif isinstance(tree, ast.Call):
+            nodes.append([tree.func.attr, node(tree.func.value)])
+        else:
+            raise ValueError(f"cannot make a graph of {expr!r}")
+        return 2 + len(nodes) - 1
+
+    node(ast.parse(expr, mode='eval').body)
+    return {"leaves": [x, y], "nodes": nodes}
+
+
+def check_expression(student, reference, expr, x, y):
     """A one-line expression with constants: forward value and gradients (closures driven by the grader)."""
-    want = reference.run('expression', expr=expr, x=x, y=y)
-    try:
-        got = student.run('expression', expr=expr, x=x, y=y)
-    except Exception as err:
-        from .engines import ProbeFailure
-        if isinstance(err, ProbeFailure) and err.error_type == 'TypeError' and 'operand' in err.message:
-            fail(f"`{expr}` raised {err.message}", 'missing-reflected-op')
-        if isinstance(err, ProbeFailure) and err.error_type == 'AttributeError' and (
-                "'int'" in err.message or "'float'" in err.message):
-            fail(f"`{expr}` raised {err.message}", 'constant-not-wrapped')
-        raise
-    setting = f"`{expr}` with a={fmt(x)}" + (f", b={fmt(y)}" if y is not None else "")
-    if not close(got['out'], want['out']):
-        fail(f"{setting}: the value is {fmt(got['out'])}, expected {fmt(want['out'])}", 'forward-value-wrong')
-    linked = got.get('linked') or [True, True]
-    for n, (g, w), reached in zip('ab', pairs(got['grads'], want['grads'], setting), linked):
+    spec = expression_spec(expr, x, y)
+    setting = f"`{expr}` with a={fmt(x)}, b={fmt(y)}"
+    got, want = backprop_both(student, reference, spec, {}, 1.0)
+    if not close(got['data'][-1], want['data'][-1]):
+        fail(f"{setting}: the value is {fmt(got['data'][-1])}, expected {fmt(want['data'][-1])}",
+             'forward-value-wrong')
+    for n, g, w, reached in zip('ab', got['grads'][:2], want['grads'][:2], got['reached']):
         if not close(g, w):
-            code = ('non-finite' if non_finite(g) else 'children-not-recorded' if not reached else
+            code = ('non-finite' if non_finite(g) else 'children-not-recorded' if not reached and w != 0 else
                     'closure-does-nothing' if close(g, 0.0) else 'wrong-local-derivative')
             fail(f"{setting}: {n}.grad is {fmt(g)}, expected {fmt(w)} (backpropagated from out.grad=1)", code)
 
@@ -139,9 +216,9 @@ def describe_node(spec, i) -> str:
     sym = {'add': '+', 'mul': '*', 'sub': '-', 'div': '/'}
     if op in sym:
         return f"n{i} = n{args[0]} {sym[op]} n{args[1]}"
-    if op in ('cadd', 'cmul', 'csub', 'cdiv'):
+    if op[0] == 'c' and op[1:] in sym:
         return f"n{i} = {fmt(args[0])} {sym[op[1:]]} n{args[1]}"
-    if op in ('addc', 'mulc'):
+    if op[-1] == 'c' and op[:-1] in sym:
         return f"n{i} = n{args[0]} {sym[op[:-1]]} {fmt(args[1])}"
     if op == 'pow':
         return f"n{i} = n{args[0]} ** {fmt(args[1])}"
@@ -152,145 +229,103 @@ def describe_node(spec, i) -> str:
     return f"n{i} = n{args[0]}.{op}()"
 
 
-def spec_text(spec) -> str:
+def spec_text(spec, most=12) -> str:
     leaves = ", ".join(f"n{i} = {fmt(x)}" for i, x in enumerate(spec['leaves']))
-    body = "; ".join(describe_node(spec, i) for i in range(len(spec['leaves']), len(spec['leaves']) + len(spec['nodes'])))
-    return f"{leaves}; {body}; then n{len(spec['leaves']) + len(spec['nodes']) - 1}.backward()"
+    n = len(spec['leaves']) + len(spec['nodes'])
+    shown = [describe_node(spec, i) for i in range(len(spec['leaves']), min(n, len(spec['leaves']) + most))]
+    more = f"; ... ({n - len(spec['leaves']) - most} more)" if len(spec['nodes']) > most else ""
+    return f"{leaves}; {'; '.join(shown)}{more}; then n{n - 1}.backward()"
 
 
-def consumers(spec, i) -> list[int]:
-    leaves = len(spec['leaves'])
-    out = []
-    for k, (op, *args) in enumerate(spec['nodes']):
-        refs = args[0] if op == 'sum' else [a for j, a in enumerate(args) if isinstance(a, int) and
-                                             not (op in ('cadd', 'cmul', 'csub', 'cdiv') and j == 0) and
-                                             not (op in ('addc', 'mulc', 'pow') and j == 1)]
-        if i in refs:
-            out.append(leaves + k)
+def children_of(spec) -> list[list[int]]:
+    """Each node's children by index (a node used twice by one operation is listed twice)."""
+    out = [[] for _ in spec['leaves']]
+    for op, *args in spec['nodes']:
+        if op == 'sum':
+            out.append(list(args[0]))
+        elif op[0] == 'c' and op[1:] in SYMBOLS.values():
+            out.append([args[1]])
+        elif op[-1] == 'c' and op[:-1] in SYMBOLS.values() or op in ('pow', 'neg', 'tanh', 'exp', 'log', 'relu'):
+            out.append([args[0]])
+        else:
+            out.append([args[0], args[1]])
     return out
 
 
-def run_matches(run, want) -> bool:
-    return all(close(g, w) for g, w in pairs(run['grads'], want['grads'], 'gradients')) and \
-        all(close(g, w) for g, w in pairs(run['data'], want['data'], 'values'))
+def consumers(spec, i) -> list[int]:
+    return [j for j, kids in enumerate(children_of(spec)) if i in kids]
 
 
-def check_graph(student, reference, spec, mode='engine', calls=1, repeats=3, variants=None, what="", slow=False):
-    """Compare every node's data and grad over several fresh builds; name the first wrong node."""
-    want = reference.run('graph', spec=spec, mode=mode, calls=calls, repeats=1)[0]
-    runs = student.run('graph', spec=spec, mode=mode, calls=calls, repeats=repeats, slow=slow)
-    good = [run_matches(r, want) for r, _ in pairs(runs, [want] * repeats, 'runs')]
-    if all(good):
-        return
-    example = f"{what}the graph {spec_text(spec)}" + (" (backward() called twice)" if calls == 2 else "")
-    run = runs[good.index(False)]
-    order_note = ""
-    if any(good):
-        order_note = (f"\n  It was right in {sum(good)} of {len(good)} runs with fresh objects: the result depends "
-                      "on iteration order." + explain('order-dependent'))
-    for i, (g, w) in enumerate(zip(run['data'], want['data'])):
+def check_ops_graph(student, reference, spec, what=""):
+    """The student's operations on a whole graph, their closures called in the grader's order: every node's
+    value and gradient; the first wrong one is named, counting back from the output."""
+    got, want = backprop_both(student, reference, spec, {}, 1.0)
+    example = f"{what}the graph {spec_text(spec)}"
+    for i, (g, w) in enumerate(pairs(got['data'], want['data'], example)):
         if not close(g, w):
-            raise Mistake(f"In {example}: {describe_node(spec, i)} has the value {fmt(g)}, expected {fmt(w)}"
-                          + explain('forward-value-wrong') + order_note, 'forward-value-wrong',
-                          'order-dependent' if order_note else '')
-    code = None
-    if len(run['grads']) and close(run['grads'][-1], 0.0) and all(close(x, 0.0) for x in run['grads']):
-        code = 'root-not-seeded'
-    for name, alt in variants or ():
-        if code is None and all(close(g, w) for g, w in zip(run['grads'], alt)):
-            code = name
-    first = max(i for i, (g, w) in enumerate(zip(run['grads'], want['grads'])) if not close(g, w))
-    feeds = ", ".join(describe_node(spec, j) for j in consumers(spec, first)) or "nothing (it is the output)"
-    text = (f"In {example}: the first wrong gradient, counting back from the output, is {describe_node(spec, first)}"
-            f": grad {fmt(run['grads'][first])}, expected {fmt(want['grads'][first])}. Its gradient comes from: "
-            f"{feeds}.")
-    if non_finite(*run['grads']):
-        code = code or 'non-finite'
-    raise Mistake(text + (explain(code) if code else "") + order_note, code or '',
-                  'order-dependent' if order_note else '')
-
-
-def wrong_order_variants(spec, calls=1) -> list[tuple[str, list[float]]]:
-    """Gradients that common wrong backward() implementations give on this graph, from the reference."""
-    import mygrad_ref.engine as ref
-    from . import probes
-
-    def grads_with(walk):
-        nodes = probes.build(ref.Value, spec)
-        for _ in range(calls):
-            nodes[-1].grad = 1.0
-            walk(nodes[-1])
-        return [n.grad for n in nodes]
-
-    def forward_order(root):
-        for n in probes.topo(root):
-            n._backward()
-
-    def recursive(children):
-        def walk(node):  # the learner's bug: recurse into each child once per parent
-            node._backward()
-            for child in children(node._prev):
-                walk(child)
-        return walk
-
-    return [('topo-not-reversed', grads_with(forward_order)),
-            ('recursive-double-count', grads_with(recursive(list))),
-            ('recursive-double-count', grads_with(recursive(lambda prev: list(reversed(list(prev))))))]
-
-
-def node_values(spec) -> list[float]:
-    import mygrad_ref.engine as ref
-    from . import probes
-    return [n.data for n in probes.build(ref.Value, spec)]
-
-
-def violation(order, children):
-    """The first (parent, child) pair that `order` lists parent-first, or None for a valid order."""
-    pos = {node: i for i, node in enumerate(order)}
-    return next(((p, c) for p, cs in children.items() for c in cs if pos[c] > pos[p]), None)
-
-
-def check_order(student, reference, spec, repeats=3):
-    """topological_sort: every node once, children first, root last; over several fresh builds."""
-    want = reference.run('graph', spec=spec, mode='topo', repeats=1)[0]
-    runs = [run for run, _ in pairs(student.run('graph', spec=spec, mode='topo', repeats=repeats), [want] * repeats,
-                                    'runs')]
-    n = len(spec['leaves']) + len(spec['nodes'])
-    children = {len(spec['leaves']) + k: [a for a in args if isinstance(a, int)] for k, (op, *args) in
-                enumerate(spec['nodes'])}
-    problems = []
-    for run in runs:
-        order = run['order']
-        if run.get('again', order) != order:
-            problems.append(("a second topological_sort(root) on the same graph returned a different list",
-                             'topo-keeps-state'))
-        elif -1 in order:
-            problems.append(("topological_sort returned objects that are not nodes of the graph",
-                             'topo-wrong-order'))
-        elif len(order) != len(set(order)):
-            dup = next(i for i in order if order.count(i) > 1)
-            problems.append((f"n{dup} appears {order.count(dup)} times", 'topo-repeats-nodes'))
-        elif set(order) != set(want['order']):
-            missing = sorted(set(range(n)) - set(order))
-            values = node_values(spec)
-            merged = all(any(values[m] == values[i] for i in order) for m in missing)
-            problems.append((f"nodes {', '.join(f'n{i}' for i in missing)} are missing" +
-                             (" (each holds the same number as a node that is listed)" if merged else ""),
-                             'identity-not-value' if merged else 'topo-missing-nodes'))
-        elif violation(list(reversed(order)), children) is None and violation(order, children) is not None:
-            problems.append(("the output comes first: the list runs root-first", 'topo-not-reversed'))
-        else:
-            bad = violation(order, children)
-            problems.append((f"n{bad[1]} comes after its parent n{bad[0]}", 'topo-wrong-order') if bad else None)
-    if all(p is None for p in problems):
+            fail(f"In {example}: {describe_node(spec, i)} has the value {fmt(g)}, expected {fmt(w)}",
+                 'forward-value-wrong')
+    wrong = [i for i, (g, w) in enumerate(pairs(got['grads'], want['grads'], example)) if not close(g, w)]
+    if not wrong:
         return
-    text, code = next(p for p in problems if p)
-    order_note = ""
-    if any(p is None for p in problems):
-        order_note = (f"\n  It was right in {problems.count(None)} of {len(problems)} runs with fresh objects."
-                      + explain('order-dependent'))
-    raise Mistake(f"topological_sort on the graph {spec_text(spec)}: {text}." + explain(code) + order_note,
-                  code, 'order-dependent' if order_note else '')
+    first = max(wrong)
+    feeds = ", ".join(describe_node(spec, j) for j in consumers(spec, first)) or "nothing (it is the output)"
+    fail(f"In {example}: the first wrong gradient, counting back from the output, is {describe_node(spec, first)}"
+         f": grad {fmt(got['grads'][first])}, expected {fmt(want['grads'][first])}. Its gradient comes from: "
+         f"{feeds}.", 'non-finite' if non_finite(*got['grads']) else None)
+
+
+def one_op_spec(op) -> dict:
+    const = {'pow': 2, 'sum': None}.get(op, 2.0)
+    node = (['sum', [0, 1, 0]] if op == 'sum' else [op, const, 0] if op[0] == 'c' else
+            [op, 0, const] if op[-1] == 'c' or op == 'pow' else [op, 0] if op in ('neg', 'tanh', 'exp', 'log', 'relu')
+            else [op, 0, 1])
+    return {"leaves": [0.75, 1.25], "nodes": [node]}
+
+
+def working_ops(student, reference, ops) -> tuple[list[str], list[str]]:
+    """The operations that give the right value and gradients on their own, and those that do not."""
+    good, bad = [], []
+    for op in ops:
+        try:
+            check_ops_graph(student, reference, one_op_spec(op))
+            good.append(op)
+        except Mistake:
+            bad.append(op)
+    return good, bad
+
+
+def check_random_graphs(student, reference, ops, seed=0):
+    """Hypothesis-generated DAGs (seeded for this grade) of the operations that work on their own (a broken
+    one is charged in its own row, not again here); a wrong answer is shrunk to a minimal example, while a
+    timeout or crash ends the search at once (each retry would cost a full timeout)."""
+    from hypothesis import given, settings
+    from hypothesis import seed as seeded
+
+    from .strategies import dags
+    ops, broken = working_ops(student, reference, ops)
+    if not ops:
+        fail("none of your operations gives the right value and gradients on its own yet: their own rows say why")
+    left_out = (f"\n  (Left out of these graphs because they fail on their own, where their own rows charge them: "
+                f"{', '.join(broken)}.)") if broken else ""
+    stop = []
+
+    @seeded(seed)
+    @settings(parent=settings.get_profile("grading"))
+    @given(dags(ops=ops))
+    def run(spec):
+        if stop:
+            return
+        try:
+            check_ops_graph(student, reference, spec)
+        except ProbeFailure as err:
+            stop.append(err)
+    try:
+        run()
+    except Mistake as err:
+        raise Mistake(err.feedback + left_out, *err.codes) from None
+    if stop:
+        raise stop[0]
 
 
 # --- plain numbers ----------------------------------------------------------------------------------
@@ -303,39 +338,12 @@ def flatten(x, prefix=""):
     return [(prefix, x)]
 
 
-def check_numbers(student, reference, probe, args, what, code=None, rel=1e-6, variants=()):
-    """Compare every number of a probe's answer; name the first that differs."""
+def check_numbers(student, reference, probe, args, what, code=None, rel=1e-6):
+    """Compare every number of a probe's answer, key by key; name the first that differs."""
     want, got = flatten(reference.run(probe, **args)), flatten(student.run(probe, **args))
-    if len(got) != len(want):
-        fail(f"{what}: expected {len(want)} numbers, got {len(got)}", code)
+    if [k for k, _ in got] != [k for k, _ in want]:
+        fail(f"{what}: expected {len(want)} numbers, got {len(got)}", code or 'bad-response')
     for (key, g), (_, w) in zip(got, want):
         if not close(g, w, rel=rel):
-            found = next((c for c, alt in variants if all(close(x, y) for (_, x), (_, y) in zip(got, flatten(alt)))),
-                         None)
             fail(f"{what}: {key + ' is ' if key else 'the result is '}{fmt(g)}, expected {fmt(w)}",
-                 found or ('non-finite' if non_finite(g) else code))
-
-
-def check_random_graphs(student, reference, ops, mode):
-    """Hypothesis-generated DAGs (derandomized); a wrong answer is shrunk to a minimal example, while a
-    timeout or crash ends the search at once (each retry would cost a full timeout)."""
-    from hypothesis import given, settings
-
-    from .engines import ProbeFailure
-    from .strategies import dags
-    stop = []
-
-    @settings(parent=settings.get_profile("grading"))
-    @given(dags(ops=ops))
-    def run(spec):
-        if stop:
-            return
-        try:
-            # the ordering bugs are named by task2's checks; here a match would only be a coincidence
-            check_graph(student, reference, spec, mode=mode,
-                        variants=wrong_order_variants(spec) if mode == 'known-good' else None)
-        except ProbeFailure as err:
-            stop.append(err)
-    run()
-    if stop:
-        raise stop[0]
+                 'non-finite' if non_finite(g) else code)

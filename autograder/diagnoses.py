@@ -23,6 +23,8 @@ DIAGNOSES = {
                             "`__rtruediv__`.",
     "children-not-recorded": "An operation builds its result without recording its inputs as children "
                              "(`Value(data, (self, other), op)`), so backward() never reaches them.",
+    "missing-method": "A method, operator or argument that the contract asks for is missing (the message names "
+                      "it): define it, e.g. `__neg__` for `-a`, or `nonlin=True` in `Neuron.__init__`.",
     "constant-not-wrapped": "An operation with a plain number fails because the number is not wrapped in a "
                             "Value before `.data` is read.",
     # the graph (task 2)

@@ -46,7 +46,7 @@ class SandboxError(Exception):
     """Student code cannot be run safely here: grading must not go ahead."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Limits:
     request_timeout: float = 5.0      # default wall seconds per request
     memory_bytes: int = 1 << 30       # RLIMIT_AS
@@ -56,6 +56,7 @@ class Limits:
     processes: int = 64               # RLIMIT_NPROC (counts per uid: as root each worker has its own)
     output_bytes: int = 64 * 1024     # stderr kept (the rest is read and dropped)
     response_bytes: int = 4 << 20     # longest answer line
+    questions: int = 20_000           # questions one request may ask the grader
 
 
 @dataclass
@@ -391,7 +392,9 @@ class Worker:
     def _keep_stderr(self, chunk: bytes) -> None:
         self.stderr_buf = (self.stderr_buf + chunk)[-self.limits.output_bytes:]
 
-    def request(self, payload: dict, timeout: float | None = None) -> Outcome:
+    def request(self, payload: dict, timeout: float | None = None, on_ask=None) -> Outcome:
+        """Send one request and wait for its answer; questions the worker asks on the way (`{"ask": ...}`)
+        are answered with on_ask(question), which returns a JSON-able answer or None (a bad response)."""
         timeout = timeout or self.limits.request_timeout
         self._prepare()  # the copy is the grader's work: it does not count against the request's deadline
         began = time.monotonic()
@@ -402,29 +405,50 @@ class Worker:
                 return Outcome("start-failed", None, f"could not start the worker: {err}", "", 0.0)
         self.counter += 1
         line = json.dumps({**payload, "id": self.counter}).encode() + b"\n"
-        outcome = self._exchange(line, self.counter, began + timeout, timeout)
+        outcome = self._exchange(line, self.counter, began + timeout, timeout, on_ask)
         outcome.seconds = time.monotonic() - began
         self.elapsed += outcome.seconds
         if outcome.kind != "ok":
             self.kill()
         return outcome
 
-    def _exchange(self, line: bytes, ident: int, deadline: float, timeout: float) -> Outcome:
-        proc = self.proc
-        self.stdout_buf = b""  # anything written before this request is not its answer
+    def _send(self, line: bytes, deadline: float, timeout: float) -> Outcome | None:
+        """Write line to the worker's stdin (None when done); a worker that never reads its stdin must not
+        block us once the pipe is full."""
         pending = memoryview(line)
-        while pending:  # a worker that never reads its stdin must not block us once the pipe is full
+        while pending:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([], [proc.stdin.fileno()], [], left)[1]:
+            if left <= 0 or not select.select([], [self.proc.stdin.fileno()], [], left)[1]:
                 return self._fail("timeout", f"did not take the request within {timeout:.1f} s (stopped)")
             try:
-                pending = pending[os.write(proc.stdin.fileno(), pending):]
+                pending = pending[os.write(self.proc.stdin.fileno(), pending):]
             except (BrokenPipeError, OSError):
                 return self._ended()
+        return None
+
+    def _exchange(self, line: bytes, ident: int, deadline: float, timeout: float, on_ask=None) -> Outcome:
+        proc = self.proc
+        self.stdout_buf = b""  # anything written before this request is not its answer
+        failed = self._send(line, deadline, timeout)
+        if failed:
+            return failed
         streams = {proc.stdout.fileno(): "out", proc.stderr.fileno(): "err"}
+        asked = 0
         while True:
             if b"\n" in self.stdout_buf:
-                return self._parse(self.stdout_buf.split(b"\n", 1)[0], ident)
+                raw, self.stdout_buf = self.stdout_buf.split(b"\n", 1)
+                outcome = self._parse(raw, ident)
+                question = outcome.response.get("ask") if outcome.kind == "ok" and len(outcome.response) == 1 else None
+                if question is None:
+                    return outcome
+                asked += 1
+                answer = on_ask(question) if on_ask and asked <= self.limits.questions else None
+                if answer is None:
+                    return self._fail("bad-response", "the worker asked a question the grader does not answer")
+                failed = self._send(json.dumps({"answer": answer}).encode() + b"\n", deadline, timeout)
+                if failed:
+                    return failed
+                continue
             if len(self.stdout_buf) > self.limits.response_bytes:
                 return self._fail("bad-response", "the answer was longer than the limit")
             left = deadline - time.monotonic()
@@ -480,6 +504,8 @@ class Worker:
             reply = json.loads(raw, parse_constant=reject)
         except (ValueError, RecursionError) as err:  # RecursionError: an answer nested thousands deep
             return self._fail("bad-response", f"the answer was not valid JSON ({str(err)[:80]})")
+        if isinstance(reply, dict) and len(reply) == 1 and "ask" in reply:
+            return Outcome("ok", reply, "", "", 0.0)  # a question: answered by _exchange
         if not isinstance(reply, dict) or reply.get("id") != ident:
             return self._fail("bad-response", "the answer did not belong to this request")
         return Outcome("ok", reply, "", self._output(), 0.0)

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for the hidden suites: random expression DAGs as JSON specs (see probes.build).
+"""Hypothesis strategies for the hidden suites: random expression DAGs as JSON specs (see worker/session.build).
 
 Every graph reuses an intermediate node in two different operations (random trees miss the worst bugs),
 and values stay where the lecture's formulas are exact (moderate tanh/exp inputs, log of positives).

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import mygrad_ref.engine as ref
 
-from .probes import ProbeModel
+from .oracle import ProbeModel
 
 
 def run(kind: str, numbers, xs, ys, steps, lr, hidden=3) -> tuple[list[float], list[float]]:

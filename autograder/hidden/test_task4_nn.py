@@ -1,13 +1,19 @@
-"""Hidden checks for task4: Neuron, Layer, MLP with weights injected through parameters(), and zero_grad."""
-from autograder.checks import close, fail, fmt, pairs
-from autograder.grade import group
+"""Hidden checks for task4: Neuron, Layer, MLP with weights set through parameters(), and zero_grad.
+
+Whether the parameters are in the output's graph is seen by walking the graph from the grader's process,
+never by the student's backward(): a task2 mistake is not charged again here.
+"""
+from autograder import experiments
+from autograder.checks import close, fail, fmt
+from autograder.harness import group
 
 X3 = [2.0, 3.0, -1.0]
 
 
-def numbers(n):
+def numbers(n, rng=None):
     """Distinct, non-zero weights (so that a missing bias or a swapped order changes the output)."""
-    return [round(((i * 7) % 19 - 9 + 0.5) / 10, 3) for i in range(n)]
+    shift = rng.choice((0.0, 0.05, -0.05)) if rng else 0.0
+    return [round(((i * 7) % 19 - 9 + 0.5) / 10 + shift, 3) for i in range(n)]
 
 
 def blocks(kind, args):
@@ -29,9 +35,9 @@ def rearranged(nums, sizes, how):
     return out
 
 
-def check_module(student, reference, kind, args, x, label):
+def check_module(student, reference, kind, args, x, label, rng=None):
     sizes = blocks(kind, args)
-    nums = numbers(sum(sizes))
+    nums = numbers(sum(sizes), rng)
     call = dict(kind=kind, args=args, numbers=nums, x=x)
     want, got = reference.run("module", **call), student.run("module", **call)
     if got["count"] != want["count"]:
@@ -44,20 +50,23 @@ def check_module(student, reference, kind, args, x, label):
     if not got["same_objects"]:
         fail(f"{label}.parameters() gave other Value objects on a second call: it must return the model's own "
              "Values, not copies", "parameter-copies")
-    out, expected = got["out"], want["out"]
-    if expected["kind"] == "value" and out["kind"] == "list":
+    out, expected = got.get("out", []), want["out"]
+    if want["kind"] == "value" and got.get("kind") == "list":
         fail(f"{label}(x) returned a list; with one output neuron it must return the Value itself",
              "layer-returns-list")
-    if out["kind"] != expected["kind"]:
-        fail(f"{label}(x) returned a {out['kind']}, expected a {expected['kind']}")
-    if len(out["data"]) == len(expected["data"]) and all(close(g, w) for g, w in zip(out["data"], expected["data"])):
+    if got.get("kind") != want["kind"]:
+        fail(f"{label}(x) returned a {got.get('kind')}, expected a {want['kind']}")
+    if len(out) == len(expected) and all(close(g, w) for g, w in zip(out, expected)):
         if not got["in_order"]:
             fail(f"{label}.parameters() is not in contract order (each neuron's w + [b], neurons and layers in "
                  "order)", "parameter-order")
-        for i, (g, w) in enumerate(pairs(got.get("grads", []), want["grads"], f"{label}: the parameters' grads")):
-            if not close(g, w):
-                fail(f"{label} on x={x}, then backward() from its output{'s (summed)' if kind != 'neuron' else ''}: "
-                     f"parameter {i}'s grad is {fmt(g)}, expected {fmt(w)}", "parameters-not-in-graph")
+        reached = set()
+        for root in got.get("outputs", []):
+            reached |= set(experiments.explore(student, [root]))
+        missing = [i for i, p in enumerate(got.get("params", [])) if p not in reached]
+        if missing:
+            fail(f"{label} on x={x}: parameter {missing[0]} (in parameters() order) is not in the graph of the "
+                 "output, so backward() can never reach it", "parameters-not-in-graph")
         return
     variants = [("bias-missing", rearranged(nums, sizes, "no-bias")),
                 ("parameter-order", rearranged(nums, sizes, "bias-first"))]
@@ -66,48 +75,51 @@ def check_module(student, reference, kind, args, x, label):
     code = None
     for name, alt, *alt_args in variants:
         other = reference.run("module", kind=kind, args=alt_args[0] if alt_args else args, numbers=alt, x=x)["out"]
-        if all(close(g, w) for g, w in zip(out["data"], other["data"])):
+        if len(other) == len(out) and all(close(g, w) for g, w in zip(out, other)):
             code = name
             break
-    shown = ", ".join(fmt(v) for v in out["data"])
+    shown = ", ".join(fmt(v) for v in out)
     fail(f"{label} with parameters set to {nums} (in parameters() order) on x={x}: output {shown}, expected "
-         f"{', '.join(fmt(v) for v in expected['data'])}", code)
+         f"{', '.join(fmt(v) for v in expected)}", code)
 
 
 @group("task4", "Neuron: parameters and output", weight=2)
-def test_neuron(student, reference):
-    check_module(student, reference, "neuron", [3, True], X3, "Neuron(3)")
-    check_module(student, reference, "neuron", [2, False], [0.5, -1.5], "Neuron(2, nonlin=False)")
+def test_neuron(student, reference, rng):
+    check_module(student, reference, "neuron", [3, True], X3, "Neuron(3)", rng)
+    check_module(student, reference, "neuron", [2, False], [0.5, -1.5], "Neuron(2, nonlin=False)", rng)
 
 
 @group("task4", "Layer: outputs, and one Value when nout == 1", weight=1.5)
-def test_layer(student, reference):
-    check_module(student, reference, "layer", [3, 2], X3, "Layer(3, 2)")
-    check_module(student, reference, "layer", [3, 1], X3, "Layer(3, 1)")
-    check_module(student, reference, "layer", [3, 2, False], X3, "Layer(3, 2, nonlin=False)")
+def test_layer(student, reference, rng):
+    check_module(student, reference, "layer", [3, 2], X3, "Layer(3, 2)", rng)
+    check_module(student, reference, "layer", [3, 1], X3, "Layer(3, 1)", rng)
+    check_module(student, reference, "layer", [3, 2, False], X3, "Layer(3, 2, nonlin=False)", rng)
 
 
 @group("task4", "MLP: parameter count, order and output", weight=2)
-def test_mlp(student, reference):
-    check_module(student, reference, "mlp", [3, [4, 4, 1]], X3, "MLP(3, [4, 4, 1])")
-    check_module(student, reference, "mlp", [2, [3, 2]], [0.5, -1.0], "MLP(2, [3, 2])")
+def test_mlp(student, reference, rng):
+    check_module(student, reference, "mlp", [3, [4, 4, 1]], X3, "MLP(3, [4, 4, 1])", rng)
+    check_module(student, reference, "mlp", [2, [3, 2]], [0.5, -1.0], "MLP(2, [3, 2])", rng)
 
 
 @group("task4", "zero_grad() resets grads and keeps data", weight=1)
-def test_zero_grad(student, reference):
-    got = student.run("zero_grad", nin=2, nouts=[3, 1])
-    count = len(reference.run("zero_grad", nin=2, nouts=[3, 1])["grads"])
-    if any(not isinstance(got[key], list) or len(got[key]) != count for key in ("before", "grads", "data")):
-        fail(f"MLP(2, [3, 1]).parameters() returns {len(got['grads'])} parameters, expected {count}", "parameter-count")
-    want = got["before"]
+def test_zero_grad(student, reference, rng):
+    count = reference.run("zero_grad", nin=2, nouts=[3, 1], grads=[], data=[])["count"]
+    grads = [round(rng.uniform(1, 9), 3) for _ in range(count)]      # the grader's own "before" numbers
+    data = [round(rng.uniform(-2, 2), 3) for _ in range(count)]
+    got = student.run("zero_grad", nin=2, nouts=[3, 1], grads=grads, data=data)
+    if got["count"] != count or len(got["grads"]) != count or len(got["data"]) != count:
+        fail(f"MLP(2, [3, 1]).parameters() returns {got['count']} parameters, expected {count}", "parameter-count")
     if not got["same_objects"]:
         fail("MLP(2, [3, 1]).parameters() gives new Value objects on each call, so zero_grad() cannot reach the "
              "model's own Values", "parameter-copies")
-    if not all(close(g, w) for g, w in zip(got["data"], want)):
-        left = "and left the grads at 5.0" if all(close(g, 5.0) for g in got["grads"]) else "as well as the grads"
+    if not all(close(g, w) for g, w in zip(got["data"], data)):
+        left = "and left the grads as they were" if all(close(g, w) for g, w in zip(got["grads"], grads)) else \
+            "as well as the grads"
         fail(f"MLP(2, [3, 1]).zero_grad() changed the parameters' data {left}; it must only reset the grads",
              "zero-grad-zeroes-data")
-    if all(close(g, 5.0) for g in got["grads"]):
-        fail("after setting every grad to 5.0, MLP(2, [3, 1]).zero_grad() left them at 5.0", "zero-grad-missing")
-    if not all(close(g, 0.0, abs_tol=0.0) for g in got["grads"]):
-        fail(f"after zero_grad() some grads are not 0.0: {got['grads']}", "zero-grad-missing")
+    if all(close(g, w) for g, w in zip(got["grads"], grads)):
+        fail("after setting the grads to numbers like 4.2, MLP(2, [3, 1]).zero_grad() left them as they were",
+             "zero-grad-missing")
+    if not all(g == 0.0 for g in got["grads"]):
+        fail(f"after zero_grad() some grads are not 0.0: {[fmt(g) for g in got['grads'][:8]]}", "zero-grad-missing")

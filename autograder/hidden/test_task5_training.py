@@ -1,9 +1,10 @@
-"""Hidden checks for task5: mse_loss, sgd_step, and train() step by step against the reference."""
+"""Hidden checks for task5: mse_loss, sgd_step, train() step by step on the grader's model, and the student's
+own stack (MLP, engine, train()) fitting data drawn for this grade."""
 import random
 
-from autograder import training_variants
-from autograder.checks import Mistake, close, explain, fail, fmt, pairs
-from autograder.grade import group
+from autograder import experiments, training_variants
+from autograder.checks import Mistake, close, explain, fail, fmt, pairs, vary
+from autograder.harness import group
 
 XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
 YS = [1.0, -1.0, -1.0, 1.0]
@@ -14,29 +15,32 @@ def seeded(n, seed):
     return [round(rng.uniform(-1, 1), 3) for _ in range(n)]
 
 
-@group("task5", "mse_loss: the sum of squared errors, and its gradient", weight=1.5)
-def test_mse_loss(student, reference):
-    preds, targets = [0.5, -1.2, 2.0], [1.0, -1.0, 0.0]
-    want = reference.run("mse", preds=preds, targets=targets)
-    got = student.run("mse", preds=preds, targets=targets)
-    n = len(preds)
-    variants = {"the mean, not the sum": sum((p - t) ** 2 for p, t in zip(preds, targets)) / n,
-                "the errors summed without squaring": sum(p - t for p, t in zip(preds, targets)),
-                "the sum of absolute errors": sum(abs(p - t) for p, t in zip(preds, targets))}
-    example = f"mse_loss(predictions={preds}, targets={targets})"
-    if not close(got["loss"], want["loss"]):
-        kind = next((k for k, v in variants.items() if close(got["loss"], v)), None)
-        fail(f"{example} is {fmt(got['loss'])}, expected {fmt(want['loss'])}" + (f" (that is {kind})" if kind else ""),
-             "loss-not-sum-of-squares")
-    for i, (g, w) in enumerate(pairs(got["grads"], want["grads"], example)):
-        if not close(g, w):
-            fail(f"{example}: after loss.backward(), prediction {i}'s grad is {fmt(g)}, expected {fmt(w)} "
-                 "(2 * (prediction - target))", "loss-not-sum-of-squares")
+@group("task5", "mse_loss: the sum of squared errors, built from the predictions", weight=1.5)
+def test_mse_loss(student, reference, rng):
+    for preds, targets in (([0.5, -1.2, 2.0], [1.0, -1.0, 0.0]), ([1.5, 0.25], [-0.5, 0.75])):
+        preds = vary(rng, *preds)
+        want = reference.run("mse", preds=preds, targets=targets)
+        got = student.run("mse", preds=preds, targets=targets)
+        n = len(preds)
+        variants = {"the mean, not the sum": sum((p - t) ** 2 for p, t in zip(preds, targets)) / n,
+                    "the errors summed without squaring": sum(p - t for p, t in zip(preds, targets)),
+                    "the sum of absolute errors": sum(abs(p - t) for p, t in zip(preds, targets))}
+        example = f"mse_loss(predictions={[fmt(p) for p in preds]}, targets={targets})"
+        if not close(got["loss"], want["loss"]):
+            kind = next((k for k, v in variants.items() if close(got["loss"], v)), None)
+            fail(f"{example} is {fmt(got['loss'])}, expected {fmt(want['loss'])}" + (f" (that is {kind})" if kind else ""),
+                 "loss-not-sum-of-squares")
+        reached = experiments.reaches(student, got["root"], got["preds"])
+        if not all(reached) or len(reached) != n:
+            fail(f"{example}: the loss is not built from the prediction Values themselves (prediction "
+                 f"{reached.index(False) if False in reached else 0} is not in its graph), so backward() cannot "
+                 "reach the model", "parameters-not-in-graph")
 
 
 @group("task5", "sgd_step moves against the gradient", weight=1)
-def test_sgd_step(student, reference):
-    data, grads, lr = [1.0, -2.0, 0.5], [0.5, -1.0, 2.0], 0.1
+def test_sgd_step(student, reference, rng):
+    data, grads = vary(rng, 1.0, -2.0, 0.5), [0.5, -1.0, 2.0]
+    lr = 0.1
     got = student.run("sgd", data=data, grads=grads, lr=lr)
     want = reference.run("sgd", data=data, grads=grads, lr=lr)
     for i, (g, w) in enumerate(pairs(got, want, f"sgd_step with data={data}")):
@@ -47,10 +51,10 @@ def test_sgd_step(student, reference):
 
 
 @group("task5", "train(): the loss curve matches the reference step by step", weight=3)
-def test_training_curve(student, reference):
-    check_training_curve(student, reference, seeded(16, 7), 5, 0.05)
+def test_training_curve(student, reference, seed):
+    check_training_curve(student, reference, seeded(16, seed), 5, 0.05)
     try:  # a second learning rate: the first one passed, so a mismatch here means lr itself is not used right
-        check_training_curve(student, reference, seeded(16, 5), 3, 0.1)
+        check_training_curve(student, reference, seeded(16, seed + 1), 3, 0.1)
     except Mistake as err:
         raise Mistake(err.feedback + ("" if err.codes else explain("lr-ignored")), *(err.codes or ["lr-ignored"]))
 
@@ -66,7 +70,7 @@ def check_training_curve(student, reference, numbers, steps, lr):
         code = training_variants.diagnose(losses, got["params"], numbers, XS, YS, steps, lr,
                                           lambda a, b: close(a, b, rel=1e-6))
         shown = ", ".join(fmt(x) for x in losses)
-        fail(f"train() on the lecture's four samples with a fixed 3-3-1 tanh network (weights {numbers}), "
+        fail(f"train() on the lecture's four samples with the grader's 3-3-1 tanh network (weights {numbers}), "
              f"{steps} steps at lr={lr}: losses {shown}; expected {', '.join(fmt(x) for x in want['losses'])}. "
              f"The first wrong loss is at step {bad[0] + 1}.", code)
     if all(close(g, w) for g, w in pairs(got["params"], numbers, "the parameters after train()")):
@@ -77,29 +81,39 @@ def check_training_curve(student, reference, numbers, steps, lr):
                  "is missing or wrong", "train-step-order")
 
 
+def drawn_problem(rng):
+    """Four samples of a small tanh teacher, drawn for this grade: nothing can be fitted in advance."""
+    teacher = [rng.uniform(-1, 1) for _ in range(4)]
+    xs = [[round(rng.uniform(-2, 2), 2) for _ in range(3)] for _ in range(4)]
+    import math
+    ys = [round(math.tanh(sum(w * x for w, x in zip(teacher, xi)) + teacher[3]) * 0.9, 3) for xi in xs]
+    return xs, ys
+
+
+def squared_error(preds, ys):
+    return sum((p - y) ** 2 for p, y in zip(preds, ys))
+
+
 @group("task5", "your own MLP, engine and train() fit a small problem", weight=1.5,
        needs=("task1", "task2", "task3", "task4"))
-def test_convergence(student, reference):
-    numbers, steps, lr = seeded(41, 11), 40, 0.05
-    call = dict(nin=3, nouts=[4, 4, 1], numbers=numbers, xs=XS, ys=YS, steps=steps, lr=lr)
-    fit = dict(nin=3, nouts=[4, 4, 1], xs=XS, ys=YS)
-    target = reference.run("evaluate", numbers=reference.run("own_training", **call)["params"], **fit)["loss"] \
-        * 1.5 + 0.02  # calibrated on the reference
+def test_convergence(student, reference, rng):
+    xs, ys = drawn_problem(rng)
+    numbers, steps, lr = [round(rng.uniform(-1, 1), 3) for _ in range(41)], 40, 0.05
+    call = dict(nin=3, nouts=[4, 4, 1], numbers=numbers, xs=xs, ys=ys, steps=steps, lr=lr)
+    ref = reference.run("own_training", **call)
+    target = squared_error(ref["after"], ys) * 1.5 + 0.02  # calibrated on the reference, for these data
     got = student.run("own_training", slow=True, **call)
-    losses = got["losses"]
     if got.get("error"):
         fail(f"MLP(3, [4, 4, 1]).parameters() does not return {len(numbers)} parameters, so this check could not "
              "set its starting weights", "parameter-count")
-    if len(losses) != steps:
-        fail(f"train(model, xs, ys, steps={steps}, lr={lr}) returned {len(losses)} losses, expected {steps}")
-    if not all(close(x, x) for x in losses):
-        fail(f"training MLP(3, [4, 4, 1]) for {steps} steps gave the losses {[fmt(x) for x in losses[:5]]}...",
-             "non-finite")
-    params = [p for p, _ in pairs(got["params"], numbers, "the trained parameters")]
-    if not all(close(p, p) for p in params):
-        fail(f"after training MLP(3, [4, 4, 1]) for {steps} steps some parameters are NaN or infinite", "non-finite")
-    final = reference.run("evaluate", numbers=params, **fit)["loss"]  # judged by the grader, not reported
+    if len(got["losses"]) != steps:
+        fail(f"train(model, xs, ys, steps={steps}, lr={lr}) returned {len(got['losses'])} losses, expected {steps}")
+    after = [p for p, _ in pairs(got["after"], ys, "your model's predictions after training")]
+    start = squared_error([p for p, _ in pairs(got["before"], ys, "your model's predictions")], ys)
+    final = squared_error(after, ys)  # judged by the grader from your own model's predictions
+    if not close(final, final):
+        fail(f"after training MLP(3, [4, 4, 1]) for {steps} steps its predictions are NaN or infinite", "non-finite")
     if not final < target:
-        fail(f"MLP(3, [4, 4, 1]) trained by your train() for {steps} steps at lr={lr} on the lecture's data ends at "
-             f"loss {fmt(final)} (the grader's own forward pass with your trained weights); a correct kit gets "
-             f"below {fmt(target)} (your train() reported {fmt(losses[0])} at the start)")
+        fail(f"MLP(3, [4, 4, 1]) trained by your train() for {steps} steps at lr={lr} on four samples drawn for "
+             f"this grade: its own predictions give a loss of {fmt(final)} (from {fmt(start)} before training); a "
+             f"correct kit gets below {fmt(target)}")

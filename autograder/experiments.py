@@ -1,0 +1,64 @@
+"""Experiments that take several requests, run the same way on the student's worker and on the reference.
+
+The worker numbers nodes and lists one level of children per request; the graph walk and the order in
+which closures are called are decided here, in the grader's process.
+"""
+from __future__ import annotations
+
+MAX_NODES = 3000
+
+
+class GraphTooLarge(Exception):
+    pass
+
+
+def explore(engine, roots: list[int], known: int = 0) -> dict[int, list[int]]:
+    """Every node below roots, by number, with its children: one request per level."""
+    edges: dict[int, list[int]] = {}
+    frontier = sorted(set(roots))
+    while frontier:
+        got = engine.run("children", of=frontier)
+        count = len(got["data"])
+        kids = got["children"]
+        if len(kids) != len(frontier) or any(not 0 <= c < count for cs in kids for c in cs):
+            from .student import ProbeFailure
+            raise ProbeFailure("bad-response", "the worker listed children that do not exist")
+        edges.update(zip(frontier, kids))
+        if len(edges) > MAX_NODES:
+            raise GraphTooLarge(f"more than {MAX_NODES} nodes below the output")
+        frontier = sorted({c for cs in kids for c in cs if c not in edges})
+    return edges
+
+
+def topological(edges: dict[int, list[int]], root: int) -> list[int]:
+    """Children before parents (iterative post-order); a cycle is cut where it closes."""
+    order, state, stack = [], {}, [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            state[node] = "done"
+            order.append(node)
+        elif node not in state:
+            state[node] = "open"
+            stack.append((node, True))
+            stack.extend((c, False) for c in edges.get(node, ()) if c not in state)
+    return order
+
+
+def backprop(engine, spec: dict, presets: dict[int, float] | None = None, out_grad: float = 1.0) -> dict:
+    """Build the spec with the engine's operations, then call every closure below the root in reverse
+    topological order (the grader's), after setting the preset grads and the root's grad. The spec's nodes'
+    data and grads, and which of them the root's graph reaches."""
+    run, = engine.run("graph", spec=spec)
+    n = len(run["data"])
+    root = n - 1
+    edges = explore(engine, [root])
+    order = topological(edges, root)
+    grads = [[i, g] for i, g in (presets or {}).items()] + [[root, out_grad]]
+    got = engine.run("drive", grads=grads, order=list(reversed(order)), read=list(range(n)))
+    return {"data": run["data"], "grads": got, "reached": [i in edges for i in range(n)]}
+
+
+def reaches(engine, root: int, targets: list[int]) -> list[bool]:
+    edges = explore(engine, [root])
+    return [t in edges for t in targets]

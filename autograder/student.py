@@ -1,0 +1,98 @@
+"""The student's mygrad behind a sandboxed worker: requests go in, validated plain numbers come out.
+
+Every answer is checked against its declared form (answers.py) before a hidden check sees it; a failure
+of any kind raises ProbeFailure saying how (not started, an exception, a timeout, a crash, ...).
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import answers, oracle
+
+WORKER = Path(__file__).resolve().parent / "worker"   # the only grader files the sandbox sees
+TIMEOUTS_IN_A_ROW = 3                                 # per task: then that task's remaining checks are skipped
+
+
+@dataclass
+class ProbeFailure(Exception):
+    kind: str        # not-implemented | exception | import-error | forbidden-import | timeout | crashed | exited
+    #                  | out-of-memory | bad-response | time-budget | start-failed
+    message: str
+    task: str | None = None   # the task whose stub raised, for not-implemented
+    error_type: str = ""
+
+    def __str__(self):
+        return self.message
+
+
+class Student:
+    def __init__(self, submission: Path, budget_seconds: float = 120.0, request_timeout: float = 5.0,
+                 mode: str | None = None):
+        from .sandbox import Limits, Worker
+        self.entry = Path(tempfile.mkdtemp(prefix="mygrad-worker-"))
+        for source in WORKER.glob("*.py"):
+            shutil.copy(source, self.entry / source.name)
+        try:
+            self.worker = Worker(self.entry, "main.py", submission, Limits(request_timeout=request_timeout),
+                                 mode=mode)
+        except Exception:
+            shutil.rmtree(self.entry, ignore_errors=True)
+            raise
+        self.deadline = time.monotonic() + budget_seconds
+        self.budget, self.request_timeout = budget_seconds, request_timeout
+        self.task = ""                                # the task whose checks run now (set by the harness)
+        self.timeouts: dict[str, int] = {}            # timeouts in a row, per task
+        self.forbidden: set[str] = set()
+        self.events: list[str] = []  # timeouts, crashes: shown in the report
+
+    @property
+    def mode(self) -> str:
+        return self.worker.mode
+
+    @property
+    def skipped(self) -> list[str]:
+        """Files of the submission that the sandbox's copy left out, with the reason."""
+        return self.worker.skipped
+
+    def run(self, probe: str, slow: bool = False, **args):
+        """The probe's answer; `slow` allows four times the usual time (deep graphs, whole training runs)."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise ProbeFailure("time-budget", f"not run: the submission used up its {self.budget:.0f} s "
+                                              "time budget on earlier checks")
+        if self.timeouts.get(self.task, 0) >= TIMEOUTS_IN_A_ROW:
+            raise ProbeFailure("timeout", f"not run: your code timed out on {TIMEOUTS_IN_A_ROW} checks of "
+                                          f"{self.task} in a row, so {self.task}'s other checks were skipped "
+                                          "(other tasks are still checked)")
+        timeout = self.request_timeout * (4 if slow else 1)
+        outcome = self.worker.request({"probe": probe, "args": args}, timeout=min(timeout, left),
+                                      on_ask=oracle.answer)
+        self.timeouts[self.task] = self.timeouts.get(self.task, 0) + 1 if outcome.kind == "timeout" else 0
+        if outcome.kind != "ok":
+            self.events.append(f"{probe}: {outcome.kind}: {outcome.detail}")
+            raise ProbeFailure(outcome.kind, outcome.detail + (f"\n{outcome.output[-300:]}" if outcome.output.strip()
+                                                               and outcome.kind != "timeout" else ""))
+        reply = outcome.response
+        forbidden = reply.get("forbidden")
+        if isinstance(forbidden, list):
+            self.forbidden |= {str(m)[:100] for m in forbidden[:20]}
+        if "error" in reply:
+            err = reply["error"]
+            if not answers.valid_error(err):
+                raise ProbeFailure("bad-response", "the worker's error report was not of the expected form")
+            kind = ("not-implemented" if err["task"] else "import-error" if err["import"] else
+                    "out-of-memory" if err["type"] == "MemoryError" else "exception")
+            where = f" (at {err['where']})" if err["where"] else ""
+            raise ProbeFailure(kind, f"{err['type']}: {err['message']}{where}", task=err["task"],
+                               error_type=err["type"])
+        if "ok" not in reply or not answers.valid(probe, reply["ok"]):
+            raise ProbeFailure("bad-response", "the worker's answer did not have the form of this check's result")
+        return reply["ok"]
+
+    def close(self):
+        self.worker.close()
+        shutil.rmtree(self.entry, ignore_errors=True)

@@ -1,0 +1,209 @@
+"""The warm-ups, neural networks and training, run as the grader says, answered with plain numbers.
+
+Where a check must not depend on the student's engine (train() on its own), the numbers come from the
+grader's process: the model and the loss ask it for their value and their coefficients, and the closures
+made here only apply the coefficients they were sent.
+"""
+import random
+
+try:
+    from .session import num
+except ImportError:  # inside the sandbox this folder is on sys.path, not a package
+    from session import num
+
+
+def warmup(session, fn, args):
+    w = session.mods('warmup')
+    if fn in ('forward_difference', 'central_difference'):
+        coeffs = args['coeffs']
+        poly = lambda t: sum(c * t ** i for i, c in enumerate(coeffs))  # noqa: E731
+        return num(getattr(w, fn)(poly, args['x'], args['h']))
+    if fn == 'partials_of_d':
+        return [num(v) for v in w.partials_of_d(*args)]
+    got = w.backprop_by_hand(*args)
+    return {key: num(got[key]) for key in 'abcdef'}
+
+
+def listed(params):
+    """parameters()'s answer as a list; a generator (which a second pass would find empty) is a mistake."""
+    if not isinstance(params, (list, tuple)):
+        raise TypeError(f"parameters() must return a list of Values, not a {type(params).__name__}")
+    return list(params)
+
+
+def grad_of(p):
+    return num(p.grad) if isinstance(p.grad, (int, float)) else str(type(p.grad).__name__)
+
+
+def inject(params, numbers):
+    if len(params) != len(numbers):
+        return False
+    for p, x in zip(params, numbers):
+        p.data, p.grad = x, 0.0
+    return True
+
+
+def module(session, kind, args, numbers, x, seed=0):
+    """Make a Neuron/Layer/MLP, describe its parameters, set them to `numbers` through parameters(), run x.
+    The output and the parameters are numbered, so the grader can look for the parameters in its graph."""
+    random.seed(seed)
+    session.reset()
+    V, nn = session.mods('engine').Value, session.mods('nn')
+    if kind == 'neuron':
+        m = nn.Neuron(args[0], nonlin=args[1])
+        parts = [m.w, [m.b]]
+    elif kind == 'layer':  # args: nin, nout[, nonlin passed on to the neurons]
+        m = nn.Layer(args[0], args[1], **({'nonlin': args[2]} if len(args) > 2 else {}))
+        parts = [n.parameters() for n in m.neurons]
+    else:
+        m = nn.MLP(args[0], args[1])
+        parts = [layer.parameters() for layer in m.layers]
+    params = listed(m.parameters())
+    expected = [p for part in parts for p in part]
+    report = {'count': len(params), 'all_values': all(isinstance(p, V) for p in params),
+              'in_order': len(params) == len(expected) and all(p is q for p, q in zip(params, expected)),
+              'distinct': len({id(p) for p in params}) == len(params),
+              'same_objects': all(p is q for p, q in zip(params, listed(m.parameters())))}
+    if not inject(params, numbers):
+        return report
+    out = m(x)
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+    report['kind'] = 'value' if isinstance(out, V) else 'list' if isinstance(out, (list, tuple)) else \
+        type(out).__name__[:40]
+    report['out'] = [num(o.data if isinstance(o, V) else o) for o in outs] if report['kind'] != 'other' else []
+    report['outputs'] = [session.number(o) for o in outs if isinstance(o, V)]
+    report['params'] = [session.number(p) for p in params]
+    return report
+
+
+def zero_grad(session, nin, nouts, grads, data, seed=0):
+    """Set every parameter's grad and data to the grader's numbers, call zero_grad(), read them back."""
+    random.seed(seed)
+    m = session.mods('nn').MLP(nin, nouts)
+    params = listed(m.parameters())
+    if len(params) != len(grads):
+        return {'count': len(params), 'grads': [], 'data': [], 'same_objects': True}
+    for p, g, d in zip(params, grads, data):
+        p.grad, p.data = g, d
+    m.zero_grad()
+    return {'count': len(params), 'grads': [grad_of(p) for p in params], 'data': [num(p.data) for p in params],
+            'same_objects': all(p is q for p, q in zip(params, listed(m.parameters())))}
+
+
+def mse(session, preds, targets):
+    """The student's mse_loss on Values holding `preds`: its value, numbered with the predictions."""
+    session.reset()
+    V = session.mods('engine').Value
+    ps = [V(p) for p in preds]
+    loss = session.mods('train').mse_loss(ps, targets)
+    return {'loss': num(loss.data), 'root': session.number(loss), 'preds': [session.number(p) for p in ps]}
+
+
+def sgd(session, data, grads, lr):
+    class P:  # anything with data and grad: sgd_step should not care
+        def __init__(self, d, g):
+            self.data, self.grad = d, g
+    params = [P(d, g) for d, g in zip(data, grads)]
+    session.mods('train').sgd_step(params, lr)
+    return [num(p.data) for p in params]
+
+
+def asked_node(V, answer, children):
+    """A Value with the grader's number and a closure that adds the grader's coefficients times out.grad."""
+    out = V(answer['data'], tuple(children))
+    coefs = answer['coefs']
+
+    def _backward():
+        for child, c in zip(children, coefs):
+            child.grad += c * out.grad
+    out._backward = _backward
+    return out
+
+
+class AskingModel:
+    """A model whose forward pass the grader computes: train() is tested on its own, whatever the engine."""
+
+    def __init__(self, session, numbers):
+        self.session, self.V = session, session.mods('engine').Value
+        self.params = [self.V(x) for x in numbers]
+
+    def __call__(self, x):
+        answer = self.session.ask({'ask': 'forward', 'params': [num(p.data) for p in self.params],
+                                   'x': [num(v.data if isinstance(v, self.V) else v) for v in x]})
+        return asked_node(self.V, answer, self.params)
+
+    def parameters(self):
+        return list(self.params)
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = 0.0
+
+
+def asking_loss(session, V):
+    def mse_loss(predictions, targets):
+        preds = list(predictions)
+        answer = session.ask({'ask': 'loss', 'preds': [num(p.data) for p in preds], 'ys': [num(t) for t in targets]})
+        loss = asked_node(V, answer, preds)
+
+        def backward():  # the two levels this loss is made of, in their order: no walk, no student sort
+            loss.grad = 1.0
+            loss._backward()
+            for p in dict.fromkeys(preds):
+                p._backward()
+        try:
+            loss.backward = backward
+        except AttributeError:  # __slots__: the student's own backward() runs
+            pass
+        return loss
+    return mse_loss
+
+
+def losses_of(losses):
+    """train()'s losses as numbers; anything else is the student's mistake, said plainly."""
+    if not isinstance(losses, (list, tuple)):
+        raise TypeError(f"train() must return a list of losses, not {type(losses).__name__}")
+    for x in losses:
+        if not isinstance(x, (int, float)):
+            raise TypeError(f"train() must return the losses as floats (loss.data), not {type(x).__name__} objects")
+    return [num(x) for x in losses]
+
+
+def training(session, numbers, xs, ys, steps, lr):
+    """The student's train() on a model and a loss whose numbers come from the grader."""
+    train = session.mods('train')
+    model = AskingModel(session, numbers)
+    saved = train.__dict__.get('mse_loss')
+    train.mse_loss = asking_loss(session, model.V)  # train()'s own loss, if it calls mse_loss by name
+    try:
+        losses = train.train(model, xs, ys, steps, lr)
+    finally:
+        train.mse_loss = saved
+    return {'losses': losses_of(losses), 'params': [num(p.data) for p in model.params]}
+
+
+def own_training(session, nin, nouts, numbers, xs, ys, steps, lr, seed=0):
+    """Everything the student wrote together: their MLP (set to `numbers`), engine and train(); the grader
+    judges the fit from their own model's predictions before and after."""
+    random.seed(seed)
+    model = session.mods('nn').MLP(nin, nouts)
+    if not inject(listed(model.parameters()), numbers):
+        return {'losses': [], 'before': [], 'after': [], 'error': 'parameter count'}
+
+    def predict():
+        outs = [model(x) for x in xs]
+        return [num(o.data if hasattr(o, 'data') else o) for o in outs]
+    before = predict()
+    losses = losses_of(session.mods('train').train(model, xs, ys, steps, lr))
+    return {'losses': losses, 'before': before, 'after': predict()}
+
+
+PROBES = {f.__name__: f for f in (warmup, module, zero_grad, mse, sgd, training, own_training)}
+GRAPH_REQUESTS = ('graph', 'children', 'drive', 'recorded')
+
+
+def run(session, name, args):
+    """One request: a graph request of the session, or one of the probes above."""
+    if name in GRAPH_REQUESTS:
+        return getattr(session, name)(**args)
+    return PROBES[name](session, **args)

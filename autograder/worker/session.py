@@ -1,0 +1,146 @@
+"""Objects of one experiment, by number: Values made with the student's operations, their children, numbers.
+
+The grader's process describes a graph, asks for a node's children one level at a time, and says in which
+order to call the closures; this file only does as it is told (it has no graph walk and no derivative).
+"""
+import math
+import operator
+
+MAX_OBJECTS = 5000      # one experiment's objects: a student graph larger than this is cut off
+MAX_CHILDREN = 64       # children listed per node
+
+# spec: {"leaves": [x0, ...], "nodes": [[op, arg, ...], ...]}: node k has index len(leaves) + k and may use any
+# earlier index; the last node is the root. Ops: add mul sub div (i j), neg tanh exp log relu (i), pow (i k),
+# cadd cmul csub cdiv (c i: the constant on the left), addc mulc (i c), sum ([i, j, ...]).
+BINARY = {'add': operator.add, 'mul': operator.mul, 'sub': operator.sub, 'div': operator.truediv}
+METHODS = ('tanh', 'exp', 'log', 'relu')
+
+
+def num(x):
+    """A float for the answer channel; NaN and infinity travel as strings."""
+    x = float(x)
+    return x if math.isfinite(x) else str(x)
+
+
+def build(V, spec):
+    """The spec's nodes, made with the student's Value and operators (a constant on the left reaches the
+    reflected operator: `5 - a` is operator.sub(5, a))."""
+    nodes = [V(x) for x in spec['leaves']]
+    for op, *args in spec['nodes']:
+        node = lambda i: nodes[i]  # noqa: E731
+        if op in BINARY:
+            out = BINARY[op](node(args[0]), node(args[1]))
+        elif op in METHODS:
+            out = getattr(node(args[0]), op)()
+        elif op == 'neg':
+            out = -node(args[0])
+        elif op == 'pow':
+            out = node(args[0]) ** args[1]
+        elif op[0] == 'c' and op[1:] in BINARY:
+            out = BINARY[op[1:]](args[0], node(args[1]))
+        elif op[-1] == 'c' and op[:-1] in BINARY:
+            out = BINARY[op[:-1]](node(args[0]), args[1])
+        elif op == 'sum':
+            out = sum(node(i) for i in args[0])
+        else:
+            raise ValueError(f"unknown op {op!r} in graph spec")
+        nodes.append(out)
+    return nodes
+
+
+def shift_ids(repeat):
+    """Allocate some objects so that the next graph's nodes get other addresses: bugs that depend on set
+    iteration (which follows ids) then show up in one repeat or another."""
+    return [object() for _ in range(37 * repeat)]
+
+
+def recording_closure(log, i, cap):
+    def _backward():
+        if len(log) < cap:
+            log.append(i)
+    return _backward
+
+
+class Session:
+    """The current experiment's objects by number; a node met twice keeps its first number."""
+
+    def __init__(self, mods, ask):
+        self.mods, self.ask = mods, ask
+        self.reset()
+
+    def reset(self):
+        self.objects, self.numbers = [], {}
+
+    def number(self, obj):
+        i = self.numbers.get(id(obj))
+        if i is None:
+            if len(self.objects) >= MAX_OBJECTS:
+                raise OverflowError(f"more than {MAX_OBJECTS} nodes in one graph")
+            i = self.numbers[id(obj)] = len(self.objects)
+            self.objects.append(obj)
+        return i
+
+    # --- requests -------------------------------------------------------------------------------------
+
+    def graph(self, spec, calls=0, repeats=1):
+        """Build the spec with the student's operations `repeats` times, with fresh objects; call the root's
+        backward() `calls` times; report every node's data and grad. The last build stays numbered."""
+        V = self.mods('engine').Value
+        runs = []
+        for r in range(repeats):
+            padding = shift_ids(r)
+            self.reset()
+            nodes = build(V, spec)
+            for n in nodes:
+                self.number(n)
+            for _ in range(calls):
+                nodes[-1].backward()
+            runs.append({'data': [num(n.data) for n in nodes], 'grads': [num(n.grad) for n in nodes]})
+            del padding
+        return runs
+
+    def children(self, of):
+        """For each numbered node, the numbers of its children (`_prev`), numbering new ones as they come."""
+        return {'children': [[self.number(c) for c in list(self.objects[i]._prev)[:MAX_CHILDREN]] for i in of],
+                'data': [num(o.data) for o in self.objects]}
+
+    def drive(self, grads, order, read):
+        """Set grads ([number, grad] pairs), call `_backward` of the numbered nodes in the order given, and
+        read the grads of `read`."""
+        for i, g in grads:
+            self.objects[i].grad = g
+        for i in order:
+            self.objects[i]._backward()
+        return [num(self.objects[i].grad) for i in read]
+
+    def recorded(self, nodes, creation, grads, call='backward', calls=1, repeats=1):
+        """A graph whose closures only record that they were called, made with the student's constructor in
+        the order `creation` (not a topological order), children set afterwards; then `calls` calls of the
+        root's backward() (logs of closure calls, and every grad after), or of topological_sort(root)."""
+        engine = self.mods('engine')
+        runs = []
+        for r in range(repeats):
+            padding = shift_ids(r)
+            made = [None] * len(nodes)
+            for i in creation:
+                made[i] = engine.Value(nodes[i][0])
+            for node, (_, kids) in zip(made, nodes):
+                node._prev = type(node._prev)(made[k] for k in kids)
+            root = made[-1]
+            if call == 'sort':
+                where = {id(n): i for i, n in enumerate(made)}
+                first, again = ([where.get(id(n), -1) for n in engine.topological_sort(root)][:10 * len(made) + 10]
+                                for _ in range(2))  # a second call must give the same list: no state kept
+                runs.append({'order': first, 'again': again})
+                continue
+            logs = []
+            for _ in range(calls):
+                log = []
+                for i, node in enumerate(made):
+                    node._backward = recording_closure(log, i, 10 * len(made) + 10)
+                    node.grad = grads[i]
+                root.backward()
+                logs.append(log)
+            runs.append({'logs': logs, 'grads': [num(n.grad) for n in made]})
+            del padding
+        return runs
