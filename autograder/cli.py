@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 
@@ -33,7 +34,7 @@ def cmd_grade(args) -> int:
     import tempfile
     from pathlib import Path
 
-    from . import report, samples
+    from . import samples
     from .grade import GradingError, grade
     only = set(args.task) if args.task else None
     try:
@@ -55,8 +56,12 @@ def cmd_grade(args) -> int:
         print(f"mygrad grade: {err}", file=sys.stderr)
         return 2
     if args.json:
-        Path(args.json).write_text(json.dumps(results.to_gradescope(), indent=2))
+        target = Path(args.json)
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_text(json.dumps(results.to_gradescope(), indent=2))
+        os.replace(partial, target)  # never a half-written results.json
     if not args.quiet:
+        from . import report  # rich costs ~0.1 s to import: only when a report is printed
         report.render(results, title=title)
     return 0
 
@@ -118,9 +123,19 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def interrupt(signum, frame):
+    """SIGTERM ends a grade like Ctrl-C: the sandboxed worker's processes and temporary folders go with it."""
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    return args.run(args)
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print(f"mygrad {args.command}: interrupted (nothing half-written was kept)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -16,6 +16,12 @@ DIAGNOSES = {
     "tanh-uses-input": "tanh's derivative is written with the input, `1 - x**2`, instead of the output, "
                        "`1 - t**2` with `t = out.data`.",
     "relu-at-zero": "relu passes gradient at exactly 0; the kit (like PyTorch) uses a slope of 0 there.",
+    "closure-on-wrong-node": "An operation stores its closure on an input (`self._backward = _backward`) "
+                             "instead of on its result (`out._backward = _backward`): a value used by two "
+                             "operations keeps only the last closure, and the result's closure does nothing.",
+    "pow-through-log": "`**` is computed through `log` (e.g. `(k * a.log()).exp()`), which fails for a negative "
+                       "base: `(-1.5) ** 2` is 2.25; compute `self.data ** k` and its local derivative "
+                       "`k * self.data ** (k - 1)` directly.",
     "forward-value-wrong": "An operation computes the wrong value going forward (often a reflected operator: "
                            "`5 - a` computing `a - 5`).",
     "missing-reflected-op": "An operation with the constant on the left (`2 * a`, `5 - a`, `2 / a`, "

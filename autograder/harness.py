@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .checks import Mistake
+from .checks import Mistake, explain
 from .diagnoses import DIAGNOSES
 from .results import TestResult
 from .student import ProbeFailure
@@ -25,6 +25,9 @@ OPERATORS = {'+': 'add', '-': 'sub', '*': 'mul', '/': 'truediv', '**': 'pow'}
 UNSUPPORTED = re.compile(r"unsupported operand type\(s\) for (\*\*|[-+*/]): '(\w+)' and '(\w+)'")
 UNARY = re.compile(r"bad operand type for unary -: '(\w+)'")
 NO_ATTRIBUTE = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
+CONTRACT_NAMES = {"data", "grad", "_prev", "_op", "_backward", "backward", "tanh", "exp", "log", "relu", "w", "b",
+                  "neurons", "layers", "parameters", "zero_grad", "topological_sort", "mse_loss", "sgd_step",
+                  "train", "Value", "Neuron", "Layer", "MLP", "Module"}
 KEYWORD = re.compile(r"(\w+)\(\) got an unexpected keyword argument '(\w+)'")
 
 
@@ -42,7 +45,8 @@ def missing_operation(err: ProbeFailure) -> tuple[str, str] | None:
         owner, name = m.groups()
         if owner in ('int', 'float'):
             return None
-        return f"`{owner}` has no `{name}`: the contract (docs/contract.md) asks for it", "missing-method"
+        asked = " (the contract, docs/contract.md, asks for it)" if name in CONTRACT_NAMES else ""
+        return f"`{owner}` has no attribute `{name}`{asked}", "missing-method"
     if m := KEYWORD.search(err.message):
         return (f"`{m.group(1)}` does not take `{m.group(2)}=`: the contract (docs/contract.md) gives its "
                 "signature", "missing-method")
@@ -65,7 +69,11 @@ def failure_text(err: ProbeFailure, task: str) -> tuple[str, list[str]]:
             return (f"Your code raised {err.message}\n  Endless or very deep recursion: an operator that calls "
                     "itself (e.g. `__radd__` returning `other + self`), or a recursive walk on a deep graph (use "
                     "an explicit stack)."), ["recursion-limit"]
-        missing = None if where else missing_operation(err)
+        constant = NO_ATTRIBUTE.search(err.message)
+        if err.error_type == "AttributeError" and constant and constant.group(1) in ("int", "float"):
+            return (f"A plain number reached code that expects a Value: {err.message}" + explain(
+                "constant-not-wrapped")), ["constant-not-wrapped"]
+        missing = missing_operation(err)
         if missing:
             return f"{missing[0]} ({err.message}).", [missing[1]]
         said = "Your code raised" if where else "What your code returned could not be used:"

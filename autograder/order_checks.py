@@ -29,6 +29,11 @@ def child_after_parent(order, children):
     return next(((p, c) for p in order for c in children[p] if c in pos and pos[c] > pos[p]), None)
 
 
+def in_range(numbers, n, most, also=None) -> bool:
+    """Node numbers the worker sent: at most `most` of them, each a node of the graph (or `also`)."""
+    return len(numbers) <= most and all(0 <= i < n or i == also for i in numbers)
+
+
 def creation_order(n: int, children, rng) -> list[int]:
     """A shuffled creation order that is not a topological one (so creation order cannot pass for a sort)."""
     order = list(range(n))
@@ -66,7 +71,8 @@ def check_sort(student, reference, spec, rng=None, repeats=3):
     children, request = recorded_request(reference, spec, rng)
     n = len(children)
     runs = student.run("recorded", **request, grads=[0.0] * n, call="sort", repeats=repeats)
-    if len(runs) != repeats or any("order" not in r for r in runs):
+    if len(runs) != repeats or any("order" not in r or not in_range(r["order"] + r["again"], n, 10 * n + 10, -1)
+                                   for r in runs):
         fail("topological_sort: the answer from your code's process was not a list of orders", 'bad-response')
     want = reachable(children, n - 1)
     data = [node[0] for node in request["nodes"]]
@@ -79,8 +85,8 @@ def check_sort(student, reference, spec, rng=None, repeats=3):
         elif -1 in order:
             problems.append(("topological_sort returned objects that are not nodes of the graph", 'topo-wrong-order'))
         elif len(order) != len(set(order)):
-            dup = next(i for i in order if order.count(i) > 1)
-            problems.append((f"n{dup} appears {order.count(dup)} times", 'topo-repeats-nodes'))
+            dup, times = Counter(order).most_common(1)[0]
+            problems.append((f"n{dup} appears {times} times", 'topo-repeats-nodes'))
         elif set(order) != want:
             missing = sorted(want - set(order))
             merged = missing and all(any(data[m] == data[i] for i in order) for m in missing)
@@ -142,7 +148,8 @@ def check_backward(student, reference, spec, rng=None, calls=1, repeats=3, slow=
     presets = [round(0.5 + 0.25 * i, 2) for i in range(n)]
     runs = student.run("recorded", **request, grads=presets, call="backward", calls=calls, repeats=repeats,
                        slow=slow)
-    if len(runs) != repeats or any(len(r.get("logs", ())) != calls or len(r.get("grads", ())) != n for r in runs):
+    if len(runs) != repeats or any(len(r.get("logs", ())) != calls or len(r.get("grads", ())) != n or
+                                   not all(in_range(log, n, 10 * n + 10) for log in r["logs"]) for r in runs):
         fail("backward(): the answer from your code's process did not have one log per call", 'bad-response')
     data = [node[0] for node in request["nodes"]]
     problems = []

@@ -3,15 +3,42 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 # Feedback quotes student text (exception messages, file names): a terminal escape in it must not redraw
 # the report, so every control character but newline and tab is shown as U+FFFD.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+MAX_FEEDBACK, MAX_NOTE, MAX_NOTES = 4000, 1500, 30    # characters per check, per note; notes per report
+WORKER = Path(__file__).resolve().parent / "worker"
+
+
 def printable(text: str) -> str:
     """Without control characters, and encodable (a file name's undecodable bytes arrive as surrogates)."""
     return CONTROL.sub("\ufffd", text).encode("utf-8", "replace").decode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def worker_lines() -> tuple[str, ...]:
+    """The worker's own source lines long enough to recognise (student code can read them in the sandbox)."""
+    return tuple({line.strip() for f in WORKER.glob("*.py") for line in f.read_text().splitlines()
+                  if len(line.strip()) >= 40})
+
+
+def visible(text: str, limit: int) -> str:
+    """Text fit for a student's feedback: printable, capped, and without the grader's worker code in it."""
+    text = printable(text[:limit * 2])
+    lines = worker_lines()
+
+    def theirs(line: str) -> bool:  # a line of the worker's code in it, or a long piece of one
+        piece = line.strip()
+        return any(w in line for w in lines) or len(piece) >= 40 and any(piece in w for w in lines)
+    if any(theirs(line) for line in text.splitlines()):
+        text = "\n".join("[a line of the grader's worker code, not shown]" if theirs(line) else line
+                         for line in text.splitlines())
+    return text if len(text) <= limit else text[:limit - 40] + f" [... {len(text) - limit + 40} more characters]"
 
 
 @dataclass
@@ -33,9 +60,9 @@ class Results:
     notes: list[str] = field(default_factory=list)   # flags for the instructor: forbidden imports, crashes
 
     def __post_init__(self):
-        self.notes = [printable(n).replace("\n", "\ufffd") for n in self.notes]  # one line each
+        self.notes = [visible(n, MAX_NOTE).replace("\n", "\ufffd") for n in self.notes[:MAX_NOTES]]  # one line each
         for t in self.tests:
-            t.name, t.output = printable(t.name), printable(t.output)
+            t.name, t.output = visible(t.name, 200), visible(t.output, MAX_FEEDBACK)
 
     @property
     def score(self) -> float:

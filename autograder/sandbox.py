@@ -177,8 +177,46 @@ def isolation_mode() -> str:
     return "rlimit" if bubblewrap_user() is None else "bubblewrap"
 
 
-def limiter(limits: Limits, uid: int | None):
+CLONE_NEWIPC, CLONE_NEWNET = 0x08000000, 0x40000000
+
+
+def own_namespaces() -> None:
+    """IPC and network namespaces of the worker's own (as root): SysV shared memory, queues and semaphores
+    die with it, and no socket reaches a listener on this machine, loopback included."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWIPC | CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWIPC | CLONE_NEWNET) failed")
+
+
+@lru_cache(maxsize=None)
+def namespaces_work() -> bool:
+    """Whether the rlimit fallback can give its workers IPC and network namespaces here (probed once)."""
+    try:
+        return subprocess.run([sys.executable, "-S", "-c", "pass"], preexec_fn=own_namespaces,
+                              capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def remove_ipc_of(uid: int) -> None:
+    """Without an IPC namespace: remove the SysV objects the worker's own uid left (they outlive processes)."""
+    for kind, flag in (("shm", "-m"), ("msg", "-q"), ("sem", "-s")):
+        try:
+            rows = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        header = Path(f"/proc/sysvipc/{kind}").read_text().split("\n", 1)[0].split()
+        for row in rows:
+            fields = dict(zip(header, row.split()))
+            if fields.get("uid") == str(uid):
+                subprocess.run(["ipcrm", flag, fields["shmid" if kind == "shm" else "msqid" if kind == "msg" else
+                                                       "semid"]], capture_output=True)
+
+
+def limiter(limits: Limits, uid: int | None, namespaces: bool = False):
     def preexec():  # runs in the child between fork and exec
+        if namespaces:
+            own_namespaces()
         for res, value in ((resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CPU, limits.cpu_seconds),
                            (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_NOFILE, limits.open_files),
                            (resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_CORE, 0)):
@@ -270,8 +308,12 @@ class Worker:
                                    "Python >= 3.10 here is reachable by other uids: install bubblewrap "
                                    "(apt-get install bubblewrap) or Debian's python3")
             self.python, (self.uid, self.uid_lock) = python, claim_uid()
+        self.namespaces = self.mode == "rlimit" and self.uid is not None and namespaces_work()
         if self.mode == "rlimit":
-            self.mode = f"rlimit (uid {self.uid})" if self.uid is not None else "rlimit (same uid)"
+            self.mode = (f"rlimit (uid {self.uid}, own IPC and network namespaces)" if self.namespaces else
+                         f"rlimit (uid {self.uid}; no IPC or network namespace: its SysV objects are removed after "
+                         "it, but it could reach services on this machine)" if self.uid is not None else
+                         "rlimit (same uid as the grader: no IPC or network isolation, no kill by uid)")
 
     # --- process life -------------------------------------------------------------------------------
 
@@ -303,6 +345,8 @@ class Worker:
                 why = "" if name == "__pycache__" else self._why_left_out(path)
             except OSError as err:
                 why = f"unreadable ({err.strerror})"
+            except RuntimeError:  # Python 3.11's Path.resolve() on a link that loops
+                why = "a link that loops"
             if why or name == "__pycache__":
                 left.append(name)
             if why:
@@ -338,7 +382,7 @@ class Worker:
             cmd = [self.python, *PYTHON_FLAGS, str(private / "grader" / self.entry), str(cwd)]
         self.proc = subprocess.Popen(cmd, cwd=cwd, env=dict(ENV), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True,
-                                     preexec_fn=limiter(self.limits, self.uid))
+                                     preexec_fn=limiter(self.limits, self.uid, self.namespaces))
         self.starts += 1
         self.stdout_buf, self.stderr_buf = b"", b""
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
@@ -374,6 +418,8 @@ class Worker:
         self.kill()
         if self.uid is not None and self.mode.startswith("rlimit"):
             remove_files_of(self.uid)
+            if not self.namespaces:
+                remove_ipc_of(self.uid)
         if self.uid_lock is not None:
             os.close(self.uid_lock)
             self.uid_lock = None

@@ -1,19 +1,23 @@
-"""Wrong training loops that learners write, run on the reference, to name the mistake in a loss curve."""
+"""Wrong training loops that learners write, run on the reference, to name the mistake in a loss curve.
+
+They run on the same model and loss as the training check (numbers from the grader, closures that apply
+them), in this process, so a wrong loop gives here exactly what it gives in the student's worker.
+"""
 from __future__ import annotations
 
-import mygrad_ref.engine as ref
+from .reference import Reference
+from .worker import nets
 
-from .oracle import ProbeModel
 
-
-def run(kind: str, numbers, xs, ys, steps, lr, hidden=3) -> tuple[list[float], list[float]]:
+def run(kind: str, numbers, xs, ys, steps, lr) -> tuple[list[float], list[float]]:
     """The losses and the final parameters of one wrong loop."""
-    model = ProbeModel(ref.Value, numbers, len(xs[0]), hidden)
+    session = Reference().session
+    model = nets.AskingModel(session, numbers)
+    mse_loss = nets.asking_loss(session, model.V)
     losses, loss = [], None
     for _ in range(steps):
         if loss is None or kind != "train-forward-once":
-            preds = [model(x) for x in xs]
-            loss = sum(((p - y) ** 2 for p, y in zip(preds, ys)), ref.Value(0.0))
+            loss = mse_loss([model(x) for x in xs], ys)
         if kind == "loss-not-sum-of-squares":
             loss = loss * (1 / len(xs))  # the mean instead of the sum
         if kind == "train-step-order:step-first":
@@ -22,12 +26,12 @@ def run(kind: str, numbers, xs, ys, steps, lr, hidden=3) -> tuple[list[float], l
             model.zero_grad()
             loss.backward()
         else:
-            if kind != "train-no-zero-grad":
+            if "train-no-zero-grad" not in kind:
                 model.zero_grad()
             loss.backward()
             if kind == "train-step-order:zero-after-backward":
                 model.zero_grad()
-            sign = -1 if kind == "lr-sign" else 1
+            sign = -1 if "lr-sign" in kind else 1
             for p in model.parameters():
                 p.data -= sign * lr * p.grad
         losses.append(loss.data)
@@ -35,14 +39,15 @@ def run(kind: str, numbers, xs, ys, steps, lr, hidden=3) -> tuple[list[float], l
 
 
 KINDS = ("train-no-zero-grad", "lr-sign", "train-step-order:zero-after-backward", "train-step-order:step-first",
-         "loss-not-sum-of-squares", "train-forward-once")
+         "loss-not-sum-of-squares", "train-forward-once", "lr-sign+train-no-zero-grad")
 
 
-def diagnose(losses, params, numbers, xs, ys, steps, lr, close) -> str | None:
-    """The wrong loop whose losses and final parameters these are (both: several give constant losses)."""
+def diagnose(losses, params, numbers, xs, ys, steps, lr, close) -> list[str]:
+    """The codes of the wrong loop whose losses and final parameters these are (both: several give constant
+    losses); a loop with two mistakes gets both."""
     got = [*losses, *params]
     for kind in KINDS:
         alt = [x for part in run(kind, numbers, xs, ys, steps, lr) for x in part]
         if len(alt) == len(got) and all(close(g, w) for g, w in zip(got, alt)):
-            return kind.split(":")[0]
-    return None
+            return [part.split(":")[0] for part in kind.split("+")]
+    return []

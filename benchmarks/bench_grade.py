@@ -11,7 +11,8 @@ import sys
 import time
 
 from autograder.catalogue import KIT_ROOT
-from autograder.engines import ReferenceEngine, StudentEngine
+from autograder.reference import Reference
+from autograder.student import Student
 from autograder.grade import grade
 
 
@@ -40,7 +41,7 @@ def main():
     print(f"  {'mygrad grade solutions/ (CLI)':<26} {med:6.2f} s   ({lo:.2f}-{hi:.2f})   whole command, fresh process")
 
     probe = dict(data=[1.0, 2.0], grads=[0.5, -0.5], lr=0.1)
-    student = StudentEngine(KIT_ROOT / "solutions")
+    student = Student(KIT_ROOT / "solutions")
     try:
         start = time.perf_counter()
         student.run("sgd", **probe)  # starts the worker
@@ -49,7 +50,7 @@ def main():
         mode = student.mode
     finally:
         student.close()
-    reference = ReferenceEngine()
+    reference = Reference()
     in_process, _, _ = timed(lambda: reference.run("sgd", **probe), args.requests)
     print(f"per request, median of {args.requests} (isolation: {mode}):")
     print(f"  worker start + first request {startup * 1000:8.1f} ms")

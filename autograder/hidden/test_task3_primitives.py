@@ -52,11 +52,11 @@ def test_relu_at_zero(student, reference, rng):
     check_closure(student, reference, "relu", x, preset=(0.5,), out_grad=2.0)
 
 
-@group("task3", "a node used by two operations (t = a.tanh(); d = a * t)", weight=1)
+@group("task3", "a node used by two operations (t = a.tanh(); d = a + t)", weight=1)
 def test_shared_input(student, reference, rng):
     a, = vary(rng, 0.75)
-    for op in ("tanh", "exp", "relu"):
-        check_ops_graph(student, reference, {"leaves": [a], "nodes": [[op, 0], ["mul", 0, 1]]})
+    for op in ("tanh", "exp", "relu"):  # + (task1's) as the second operation: a * slip is not charged again
+        check_ops_graph(student, reference, {"leaves": [a], "nodes": [[op, 0], ["add", 0, 1]]})
     check_ops_graph(student, reference, {"leaves": [a], "nodes": [["pow", 0, 2], ["add", 0, 1]]})
 
 

@@ -67,12 +67,13 @@ def check_training_curve(student, reference, numbers, steps, lr):
         fail(f"train(model, xs, ys, steps={steps}, lr={lr}) returned {len(losses)} losses, expected {steps}")
     bad = [i for i, (g, w) in enumerate(zip(losses, want["losses"])) if not close(g, w, rel=1e-6)]
     if bad:
-        code = training_variants.diagnose(losses, got["params"], numbers, XS, YS, steps, lr,
-                                          lambda a, b: close(a, b, rel=1e-6))
+        codes = training_variants.diagnose(losses, got["params"], numbers, XS, YS, steps, lr,
+                                           lambda a, b: close(a, b, rel=1e-6))
         shown = ", ".join(fmt(x) for x in losses)
-        fail(f"train() on the lecture's four samples with the grader's 3-3-1 tanh network (weights {numbers}), "
-             f"{steps} steps at lr={lr}: losses {shown}; expected {', '.join(fmt(x) for x in want['losses'])}. "
-             f"The first wrong loss is at step {bad[0] + 1}.", code)
+        raise Mistake(f"train() on the lecture's four samples with the grader's 3-3-1 tanh network (weights "
+                      f"{numbers}), {steps} steps at lr={lr}: losses {shown}; expected "
+                      f"{', '.join(fmt(x) for x in want['losses'])}. The first wrong loss is at step {bad[0] + 1}."
+                      + "".join(explain(c) for c in codes), *codes)
     if all(close(g, w) for g, w in pairs(got["params"], numbers, "the parameters after train()")):
         fail(f"after train() the model's parameters are still the starting ones {numbers}", "train-model-unchanged")
     for i, (g, w) in enumerate(pairs(got["params"], want["params"], "the parameters after train()")):

@@ -2,6 +2,7 @@
 
 bugs.toml: typical learner bugs with the task that must lose points and the diagnosis it must get.
 hostile.toml: broken or hostile submissions, each with the outcome the grader must reach.
+forgers.toml: submissions that try to earn points without an engine or to use the grader's channels.
 `materialize(sample, dest)` writes one as a folder holding mygrad/.
 """
 from __future__ import annotations
@@ -21,18 +22,22 @@ HERE = Path(__file__).resolve().parent
 
 
 def load(kind: str) -> dict[str, dict]:
-    """Samples of one kind ('bugs' or 'hostile') by name."""
+    """Samples of one kind ('bugs', 'hostile', 'forgers' or 'styles') by name."""
     rows = tomllib.loads((HERE / f"{kind}.toml").read_text())["sample"]
     return {row["name"]: row for row in rows}
 
 
 def materialize(sample: dict, dest: Path, solutions: Path = KIT_ROOT / "solutions") -> Path:
-    """Copy the solutions' mygrad/ to dest and apply the sample's edits; return dest."""
+    """Copy the solutions' mygrad/ (or the stubs', for `base = "exercises"`) to dest and apply the sample's
+    edits; return dest."""
     dest = Path(dest)
-    shutil.copytree(solutions / "mygrad", dest / "mygrad", ignore=shutil.ignore_patterns("__pycache__"))
+    base = KIT_ROOT / "exercises" if sample.get("base") == "exercises" else solutions
+    shutil.copytree(base / "mygrad", dest / "mygrad", ignore=shutil.ignore_patterns("__pycache__"))
     for edit in sample.get("edit", []):
         path = dest / edit["file"]
-        if edit.get("delete"):
+        if "symlink" in edit:
+            path.symlink_to(edit["symlink"])
+        elif edit.get("delete"):
             path.unlink()
         elif "write" in edit:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,62 @@
+"""Grading cost of this checkout against an earlier commit, side by side in one run.
+
+    .venv/bin/python benchmarks/bench_versions.py --base d687e06 --runs 5
+
+Each case runs as a fresh `mygrad grade ... --quiet` process, interleaved (base, this, base, this, ...) so
+that the machine's load falls on both alike; prints the median wall and CPU seconds (the process and its
+children: the sandboxed worker too), the ratio to the base, and the ratio to the floor: a Python that only
+imports pytest. CPU time is steadier than wall time on a shared machine.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+KIT = Path(__file__).resolve().parent.parent
+CASES = {"solutions": ["grade", "solutions"], "stubs": ["grade", "exercises"], "buggy (--sample demo)":
+         ["grade", "--sample", "demo"]}
+
+
+def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env={**os.environ, "PYTHONPATH": str(cwd)}, check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", default="HEAD~1", help="the commit to compare with (default HEAD~1)")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mygrad-bench-base-") as tmp:
+        archive = subprocess.run(["git", "archive", args.base], cwd=KIT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        trees = {"base": Path(tmp), "this": KIT}
+        floor = [measure([sys.executable, "-c", "import pytest"], KIT) for _ in range(args.runs)]
+        floor_wall, floor_cpu = (statistics.median(x) for x in zip(*floor))
+        print(f"floor (python -c 'import pytest'): wall {floor_wall:.2f} s, cpu {floor_cpu:.2f} s")
+        print(f"{'case':<24}{'version':<8}{'wall s':>8}{'cpu s':>8}{'cpu/base':>10}{'cpu/floor':>11}")
+        for case, cli in CASES.items():
+            runs: dict[str, list[tuple[float, float]]] = {"base": [], "this": []}
+            for _ in range(args.runs):
+                for version, tree in trees.items():
+                    runs[version].append(measure([sys.executable, "-m", "autograder.cli", *cli, "--quiet"], tree))
+            base_cpu = statistics.median(c for _, c in runs["base"])
+            for version in trees:
+                wall = statistics.median(w for w, _ in runs[version])
+                cpu = statistics.median(c for _, c in runs[version])
+                print(f"{case:<24}{version:<8}{wall:8.2f}{cpu:8.2f}{cpu / base_cpu:10.2f}{cpu / floor_cpu:11.2f}")
+
+
+if __name__ == "__main__":
+    main()

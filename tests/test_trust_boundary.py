@@ -1,0 +1,155 @@
+"""The trust boundary: what runs in the sandbox knows no answer, and no submission earns points without an
+engine, gets at the grader through its channels, or leaves anything behind."""
+import ast
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import samples
+from autograder.catalogue import KIT_ROOT
+from autograder.grade import grade
+from autograder.results import worker_lines
+
+WORKER = KIT_ROOT / "autograder" / "worker"
+FORGERS = samples.load("forgers")
+STDLIB = {"importlib", "json", "os", "re", "sys", "traceback", "types", "math", "operator", "random"}
+
+
+def worker_trees():
+    return {path.name: ast.parse(path.read_text()) for path in sorted(WORKER.glob("*.py"))}
+
+
+def functions(tree):
+    """(qualified name, node) of every function, methods as Class.method."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            out += [(f"{node.name}.{f.name}", f) for f in node.body if isinstance(f, ast.FunctionDef)]
+        elif isinstance(node, ast.FunctionDef):
+            out.append((node.name, node))
+    return out
+
+
+def enclosing(tree, target):
+    """The names of the functions that contain target."""
+    return {name for name, fn in functions(tree) if any(n is target for n in ast.walk(fn))}
+
+
+def test_the_worker_imports_only_the_standard_library_and_itself():
+    for name, tree in worker_trees().items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""] if not node.level else []
+            else:
+                continue
+            for module in modules:
+                assert module.split(".")[0] in STDLIB | {"nets", "session", "protocol"}, (name, module)
+
+
+def test_the_worker_holds_no_derivative_rule():
+    for name, tree in worker_trees().items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "math":
+                assert node.attr == "isfinite", f"{name}: math.{node.attr}"
+            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Attribute) and node.target.attr == "grad":
+                # the only gradient arithmetic: a coefficient the grader sent, times out.grad
+                assert enclosing(tree, node) >= {"asked_node", "_backward"}, (name, ast.unparse(node))
+                assert ast.unparse(node.value) == "c * out.grad", (name, ast.unparse(node))
+
+
+def test_the_worker_holds_no_graph_walk():
+    for name, tree in worker_trees().items():
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.While)], f"{name} has a while loop"
+        for qualified, fn in functions(tree):
+            calls = {ast.unparse(c.func) for c in ast.walk(fn) if isinstance(c, ast.Call)}
+            assert fn.name not in calls and f"self.{fn.name}" not in calls, f"{name}: {qualified} is recursive"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "_prev":
+                # one level of children, listed on request; children set on nodes the grader describes
+                assert enclosing(tree, node) & {"Session.children", "Session.recorded"}, (name, ast.unparse(node))
+
+
+def test_grading_imports_no_nbgrader_code():
+    code = "import sys, autograder.grade; print([m for m in sys.modules if 'nbgrader' in m or m == 'nbformat'])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def processes_with(marker: str) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmdline and proc.name != str(os.getpid()):
+            found.append(f"{proc.name}: {cmdline[:200]}")
+    return found
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """This test's own temporary folder for the grader: what is left there, and processes that name it, are
+    this test's alone (other grades may run on the machine at the same time)."""
+    folder = tmp_path / "grader-tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("name", sorted(FORGERS))
+def test_forger_earns_nothing_it_did_not_do(name, tmp_path, private_tmp):
+    sample = FORGERS[name]
+    results = grade(samples.materialize(sample, tmp_path / "submission"), request_timeout=2.0)
+    totals = results.task_scores()
+    report = "\n".join(f"{t.name} [{t.status}] {t.tags}: {t.output[:300]}" for t in results.tests)
+    for task in sample.get("zero", []):
+        assert totals[task][0] == 0, f"{name}: {task} earned points\n{report}"
+    for task in sample.get("full", []):
+        assert totals[task][0] == totals[task][1], f"{name}: {task} lost points\n{report}"
+    for title in sample.get("lose", []):
+        rows = [t for t in results.tests if title in t.name]
+        assert rows and all(t.status == "failed" for t in rows), f"{name}: {title} passed\n{report}"
+    tags = {code for t in results.tests for code in t.tags}
+    for code in sample.get("codes", []):
+        assert code in tags, f"{name}: expected {code} among {tags}\n{report}"
+    shown = json.dumps(results.to_gradescope())
+    assert len(shown) < 200_000, f"{name}: results.json of {len(shown)} bytes"
+    assert not [line for line in worker_lines() if line in shown], f"{name}: the worker's code is in the feedback"
+    assert not processes_with(str(private_tmp)), processes_with(str(private_tmp))
+    assert not list(private_tmp.iterdir()), f"{name} left {list(private_tmp.iterdir())}"
+
+
+def test_symlink_loop_is_named_in_the_notes(tmp_path, private_tmp):
+    results = grade(samples.materialize(FORGERS["symlink-loop-beside-correct-code"], tmp_path / "s"))
+    assert results.score == results.max_score
+    assert any("loop" in note and "Left out" in note for note in results.notes), results.notes
+
+
+def test_sigterm_to_the_grader_ends_the_worker_and_removes_its_folders(tmp_path):
+    private = tmp_path / "grader-tmp"
+    private.mkdir()
+    submission = samples.materialize(samples.load("hostile")["endless-loop-in-add"], tmp_path / "submission")
+    env = {**os.environ, "TMPDIR": str(private)}
+    grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(submission), "--quiet"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    give_up = time.monotonic() + 60
+    while not processes_with(str(private)) and time.monotonic() < give_up:
+        time.sleep(0.05)
+    assert processes_with(str(private)), "the worker never started"
+    time.sleep(0.5)
+    grader.send_signal(signal.SIGTERM)
+    _, err = grader.communicate(timeout=30)
+    assert grader.returncode == 130 and "interrupted" in err, err
+    time.sleep(0.2)
+    assert not processes_with(str(private)), processes_with(str(private))
+    assert not list(private.iterdir()), list(private.iterdir())
