@@ -12,7 +12,12 @@ class GraphTooLarge(Exception):
     pass
 
 
-def explore(engine, roots: list[int], known: int = 0) -> dict[int, list[int]]:
+def bad_response(what: str):
+    from .student import ProbeFailure
+    return ProbeFailure("bad-response", what)
+
+
+def explore(engine, roots: list[int]) -> dict[int, list[int]]:
     """Every node below roots, by number, with its children: one request per level."""
     edges: dict[int, list[int]] = {}
     frontier = sorted(set(roots))
@@ -21,8 +26,7 @@ def explore(engine, roots: list[int], known: int = 0) -> dict[int, list[int]]:
         count = len(got["data"])
         kids = got["children"]
         if len(kids) != len(frontier) or any(not 0 <= c < count for cs in kids for c in cs):
-            from .student import ProbeFailure
-            raise ProbeFailure("bad-response", "the worker listed children that do not exist")
+            raise bad_response("the worker listed children that do not exist")
         edges.update(zip(frontier, kids))
         if len(edges) > MAX_NODES:
             raise GraphTooLarge(f"more than {MAX_NODES} nodes below the output")
@@ -49,13 +53,17 @@ def backprop(engine, spec: dict, presets: dict[int, float] | None = None, out_gr
     """Build the spec with the engine's operations, then call every closure below the root in reverse
     topological order (the grader's), after setting the preset grads and the root's grad. The spec's nodes'
     data and grads, and which of them the root's graph reaches."""
-    run, = engine.run("graph", spec=spec)
-    n = len(run["data"])
-    root = n - 1
+    runs = engine.run("graph", spec=spec)
+    n = len(spec["leaves"]) + len(spec["nodes"])
+    if len(runs) != 1 or len(runs[0]["data"]) != n:
+        raise bad_response("the worker's answer did not list every node of the graph")
+    run, root = runs[0], n - 1
     edges = explore(engine, [root])
     order = topological(edges, root)
     grads = [[i, g] for i, g in (presets or {}).items()] + [[root, out_grad]]
     got = engine.run("drive", grads=grads, order=list(reversed(order)), read=list(range(n)))
+    if len(got) != n:
+        raise bad_response("the worker's answer did not give every node's grad")
     return {"data": run["data"], "grads": got, "reached": [i in edges for i in range(n)]}
 
 

@@ -158,6 +158,8 @@ def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budge
                              str(HIDDEN / "pytest.ini"), "--rootdir", str(HIDDEN)], plugins=[harness])
         finally:
             student.close()
+    if harness.fault:
+        raise GradingError(f"cannot run student code safely: {harness.fault}")
     if code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C or SIGTERM: pytest stopped; the worker is gone already
         raise KeyboardInterrupt
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):

@@ -12,7 +12,7 @@ import pytest
 from .checks import Mistake, explain
 from .diagnoses import DIAGNOSES
 from .results import TestResult
-from .student import ProbeFailure
+from .student import ProbeFailure, SandboxFault
 
 
 def group(task: str, title: str, weight: float = 1.0, needs: tuple[str, ...] = (), challenge: bool = False):
@@ -101,6 +101,7 @@ class Harness:
         self.results: list[TestResult] = []
         self.points: dict[str, float] = {}
         self.core_failures: set[str] = set()   # tasks with a failing row that is not a challenge
+        self.fault = ""                        # the sandbox failed: the grade stops and says why
 
     @pytest.fixture
     def student(self, request):
@@ -145,13 +146,17 @@ class Harness:
             self.results.append(TestResult(name, m["task"], points, points, "passed", "Passed.", [m["task"]]))
             return
         err = first_error(call.excinfo.value)
+        if isinstance(err, SandboxFault):
+            self.fault = str(err)
+            item.session.shouldstop = self.fault
+            return
         if isinstance(err, Mistake):
             text, codes = err.feedback, err.codes
         elif isinstance(err, ProbeFailure):
             text, codes = failure_text(err, m["task"])
         elif type(err).__name__ == "Flaky":
-            text, codes = ("The same check gave different results on repeated runs." + "\n  Diagnosis [order-dependent]: "
-                           + DIAGNOSES["order-dependent"]), ["order-dependent"]
+            text, codes = ("The same check gave different results on repeated runs." + explain("order-dependent"),
+                           ["order-dependent"])
         else:  # a bug in a hidden test must not pass for the student's: say so plainly
             text, codes = f"The grader could not complete this check ({type(err).__name__}: {err}).", ["grader-error"]
         blocking = [t for t in m["needs"] if t in self.core_failures]

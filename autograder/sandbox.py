@@ -307,6 +307,10 @@ class Worker:
                 raise SandboxError("as root, rlimit isolation runs student code under a uid of its own, and no "
                                    "Python >= 3.10 here is reachable by other uids: install bubblewrap "
                                    "(apt-get install bubblewrap) or Debian's python3")
+            if not reachable(tempfile.gettempdir()):
+                raise SandboxError(f"the temporary folder {tempfile.gettempdir()} cannot be entered by the "
+                                   "sandbox's uid, so no worker could read its copy of the submission: set "
+                                   "TMPDIR to a folder every user can enter (e.g. /tmp)")
             self.python, (self.uid, self.uid_lock) = python, claim_uid()
         self.namespaces = self.mode == "rlimit" and self.uid is not None and namespaces_work()
         if self.mode == "rlimit":
@@ -529,6 +533,8 @@ class Worker:
             if not chunk:
                 break
             self._keep_stderr(chunk)
+        if self.mode == "bubblewrap" and self._output().startswith("bwrap:"):  # bwrap's own failure, not theirs
+            return self._fail("start-failed", f"the sandbox could not start: {self._output()[:300]}")
         if self.mode == "bubblewrap" and 128 < code < 128 + 65:
             code = 128 - code  # bwrap reports a child killed by signal N as exit status 128 + N
         if code < 0:

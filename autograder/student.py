@@ -29,6 +29,10 @@ class ProbeFailure(Exception):
         return self.message
 
 
+class SandboxFault(Exception):
+    """The sandbox itself failed (not the student's code): the grade stops, and says so."""
+
+
 class Student:
     def __init__(self, submission: Path, budget_seconds: float = 120.0, request_timeout: float = 5.0,
                  mode: str | None = None):
@@ -72,6 +76,8 @@ class Student:
         # only train() on the grader's model may ask for numbers: anywhere else a question is a bad response
         outcome = self.worker.request({"probe": probe, "args": args}, timeout=min(timeout, left),
                                       on_ask=oracle.answer if probe == "training" else None)
+        if outcome.kind == "start-failed":  # the grader's fault: no check may be charged for it
+            raise SandboxFault(outcome.detail)
         self.timeouts[self.task] = self.timeouts.get(self.task, 0) + 1 if outcome.kind == "timeout" else 0
         if outcome.kind != "ok":
             self.events.append(f"{probe}: {outcome.kind}: {outcome.detail}")

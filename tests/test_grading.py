@@ -77,8 +77,8 @@ def test_bug_sample_loses_points_in_the_right_task_with_the_right_diagnosis(name
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_sample_ends_with_a_fair_report_and_no_process_left(name, tmp_path, monkeypatch):
     sample = HOSTILE[name]
-    private = tmp_path / "grader-tmp"  # this test's own temporary folder: other grades may run meanwhile
-    private.mkdir()
+    private = Path(tempfile.mkdtemp(prefix="mygrad-test-", dir="/tmp"))  # this test's own (others may grade
+    private.chmod(0o755)                                                   # meanwhile), open to the sandbox
     monkeypatch.setattr(tempfile, "tempdir", str(private))
     results = grade(samples.materialize(sample, tmp_path), request_timeout=2.0)
     totals = results.task_scores()
@@ -94,8 +94,10 @@ def test_hostile_sample_ends_with_a_fair_report_and_no_process_left(name, tmp_pa
     assert ("FLAGGED" in notes) == bool(sample.get("flagged")), notes
     if sample.get("ignored"):
         assert sample["ignored"] in notes
+    left = list(private.iterdir())
+    shutil.rmtree(private)
     assert not leftover_processes(str(private)) and not leftover_processes("sleep 4242")
-    assert not list(private.iterdir()), list(private.iterdir())
+    assert not left, left
 
 
 def test_zip_submission_and_gradescope_json(tmp_path):

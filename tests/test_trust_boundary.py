@@ -3,6 +3,7 @@ engine, gets at the grader through its channels, or leaves anything behind."""
 import ast
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from autograder.results import worker_lines
 
 WORKER = KIT_ROOT / "autograder" / "worker"
 FORGERS = samples.load("forgers")
-STDLIB = {"importlib", "json", "os", "re", "sys", "traceback", "types", "math", "operator", "random"}
+STDLIB = {"gc", "importlib", "json", "os", "re", "sys", "traceback", "types", "math", "operator", "random"}
 
 
 def worker_trees():
@@ -96,14 +97,21 @@ def processes_with(marker: str) -> list[str]:
     return found
 
 
+def reachable_folder() -> Path:
+    """A folder of this test's own that the sandbox's uid can enter (pytest's tmp_path is private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="mygrad-test-", dir="/tmp"))
+    folder.chmod(0o755)
+    return folder
+
+
 @pytest.fixture
-def private_tmp(tmp_path, monkeypatch):
+def private_tmp(monkeypatch):
     """This test's own temporary folder for the grader: what is left there, and processes that name it, are
     this test's alone (other grades may run on the machine at the same time)."""
-    folder = tmp_path / "grader-tmp"
-    folder.mkdir()
+    folder = reachable_folder()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.parametrize("name", sorted(FORGERS))
@@ -135,9 +143,8 @@ def test_symlink_loop_is_named_in_the_notes(tmp_path, private_tmp):
     assert any("loop" in note and "Left out" in note for note in results.notes), results.notes
 
 
-def test_sigterm_to_the_grader_ends_the_worker_and_removes_its_folders(tmp_path):
-    private = tmp_path / "grader-tmp"
-    private.mkdir()
+def test_sigterm_to_the_grader_ends_the_worker_and_removes_its_folders(tmp_path, private_tmp):
+    private = private_tmp
     submission = samples.materialize(samples.load("hostile")["endless-loop-in-add"], tmp_path / "submission")
     env = {**os.environ, "TMPDIR": str(private)}
     grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(submission), "--quiet"],
@@ -153,3 +160,14 @@ def test_sigterm_to_the_grader_ends_the_worker_and_removes_its_folders(tmp_path)
     time.sleep(0.2)
     assert not processes_with(str(private)), processes_with(str(private))
     assert not list(private.iterdir()), list(private.iterdir())
+
+
+def test_a_sandbox_that_cannot_start_stops_the_grade_instead_of_blaming_the_student(tmp_path, monkeypatch):
+    hidden = tmp_path / "private"  # root's pytest folders are closed to other uids
+    hidden.mkdir(mode=0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(hidden))
+    from autograder.grade import GradingError
+    if os.geteuid() != 0:
+        pytest.skip("only root runs workers under uids of their own (CI runs as root)")
+    with pytest.raises(GradingError, match="cannot be entered|could not start"):
+        grade(KIT_ROOT / "solutions")

@@ -8,15 +8,9 @@ forgers.toml: submissions that try to earn points without an engine or to use th
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
-from ..catalogue import KIT_ROOT
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from ..catalogue import KIT_ROOT, tomllib
 
 HERE = Path(__file__).resolve().parent
 
