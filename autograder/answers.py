@@ -48,7 +48,7 @@ def conforms(value, form, budget: list[int]) -> bool:
         return value is None
     if form == NUM:
         return (isinstance(value, (int, float)) and not isinstance(value, bool) and
-                (isinstance(value, int) or math.isfinite(value))) or value in NON_FINITE
+                (abs(value) < 2**53 if isinstance(value, int) else math.isfinite(value))) or value in NON_FINITE
     if form == INT:
         return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9
     if form == BOOL:

@@ -21,13 +21,22 @@ class FenceError(ValueError):
     """A solution fence that cannot be turned into a stub (unclosed, nested, or naming no known task)."""
 
 
-def strip_solutions(source: str, filename: str, tasks=None) -> str:
-    """Replace each `### BEGIN SOLUTION taskN` ... `### END SOLUTION` region with a stub for taskN."""
+def strip_solutions(source: str, filename: str, tasks=None, only: int | None = None) -> str:
+    """Replace each `### BEGIN SOLUTION taskN` ... `### END SOLUTION` region with a stub for taskN (with
+    `only`, just the fence of that number, counting from 0: the others keep their solution)."""
     tasks = catalogue.load() if tasks is None else tasks
-    out, open_at = [], None
+    out, open_at, number, keep = [], None, -1, False
     for lineno, line in enumerate(source.splitlines(keepends=True), start=1):
         begin = BEGIN.match(line)
         if begin:
+            number += 1
+            keep = only is not None and number != only
+        if keep and (begin or END.match(line)):
+            open_at = None if END.match(line) else lineno
+            continue
+        if keep and open_at:
+            out.append(line)
+        elif begin:
             if open_at:
                 raise FenceError(f"{filename}:{lineno}: BEGIN SOLUTION inside the fence opened at line {open_at}")
             task_id = begin["task"]

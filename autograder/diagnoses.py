@@ -22,6 +22,12 @@ DIAGNOSES = {
     "pow-through-log": "`**` is computed through `log` (e.g. `(k * a.log()).exp()`), which fails for a negative "
                        "base: `(-1.5) ** 2` is 2.25; compute `self.data ** k` and its local derivative "
                        "`k * self.data ** (k - 1)` directly.",
+    "returns-none": "An operation returns None (or something that is not a Value): `return out` is missing, "
+                    "or indented inside `_backward`.",
+    "graph-too-large": "The graph below one result holds thousands of nodes: an operation builds far more than "
+                       "it needs (e.g. a sum of many zero terms).",
+    "mul-uses-grad-not-data": "In `a * b`, the backward pass multiplies by the other input's `.grad` instead of "
+                              "its `.data`.",
     "forward-value-wrong": "An operation computes the wrong value going forward (often a reflected operator: "
                            "`5 - a` computing `a - 5`).",
     "missing-reflected-op": "An operation with the constant on the left (`2 * a`, `5 - a`, `2 / a`, "
@@ -101,3 +107,8 @@ DIAGNOSES = {
                     "instructor should look at it.",
     "needs-earlier-task": "This check relies on an earlier task that fails: fix that task first.",
 }
+
+
+def explain(code: str) -> str:
+    """The diagnosis line every feedback text ends with: `Diagnosis [code]: what it means`."""
+    return f"\n  Diagnosis [{code}]: {DIAGNOSES[code]}"

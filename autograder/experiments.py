@@ -8,8 +8,8 @@ from __future__ import annotations
 MAX_NODES = 3000
 
 
-class GraphTooLarge(Exception):
-    pass
+class GraphTooLarge(AssertionError):
+    """The student's graph below one result is too large to walk: their mistake, said as such."""
 
 
 def bad_response(what: str):
@@ -29,7 +29,7 @@ def explore(engine, roots: list[int]) -> dict[int, list[int]]:
             raise bad_response("the worker listed children that do not exist")
         edges.update(zip(frontier, kids))
         if len(edges) > MAX_NODES:
-            raise GraphTooLarge(f"more than {MAX_NODES} nodes below the output")
+            raise GraphTooLarge(f"Your graph below one result has more than {MAX_NODES} nodes, too many to check")
         frontier = sorted({c for cs in kids for c in cs if c not in edges})
     return edges
 

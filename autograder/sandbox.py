@@ -177,22 +177,39 @@ def isolation_mode() -> str:
     return "rlimit" if bubblewrap_user() is None else "bubblewrap"
 
 
-CLONE_NEWIPC, CLONE_NEWNET = 0x08000000, 0x40000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 1, 2, 4, 1 << 14, 1 << 18
 
 
-def own_namespaces() -> None:
-    """IPC and network namespaces of the worker's own (as root): SysV shared memory, queues and semaphores
-    die with it, and no socket reaches a listener on this machine, loopback included."""
+def kit_folders() -> tuple[str, ...]:
+    """Where the grader's own code, the reference and the solutions live: hidden from an rlimit worker (it
+    runs `python -S`, so no site-packages folder is needed inside)."""
+    here = Path(__file__).resolve().parent
+    folders = {str(here.parent)}  # the checkout (or site-packages) that holds autograder/ and mygrad_ref/
+    if sys.prefix != sys.base_prefix:
+        folders.add(sys.prefix)  # the kit's venv
+    return tuple(f for f in sorted(folders) if not any(f.startswith(g + "/") for g in folders))  # outermost
+
+
+def own_namespaces(hide: tuple[str, ...] = ()) -> None:
+    """Mount, IPC and network namespaces of the worker's own (as root): the kit's folders are covered by an
+    empty read-only tmpfs, SysV shared memory, queues and semaphores die with it, and no socket reaches a
+    listener on this machine, loopback included."""
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(CLONE_NEWIPC | CLONE_NEWNET) != 0:
-        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWIPC | CLONE_NEWNET) failed")
+    if libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET) failed")
+    if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:  # nothing mounted here reaches the host
+        raise OSError(ctypes.get_errno(), "making / private failed")
+    for folder in hide:
+        if libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k") != 0:
+            raise OSError(ctypes.get_errno(), f"hiding {folder} failed")
 
 
 @lru_cache(maxsize=None)
 def namespaces_work() -> bool:
     """Whether the rlimit fallback can give its workers IPC and network namespaces here (probed once)."""
     try:
-        return subprocess.run([sys.executable, "-S", "-c", "pass"], preexec_fn=own_namespaces,
+        return subprocess.run([interpreter(), "-S", "-c", "pass"], preexec_fn=lambda: own_namespaces(kit_folders()),
                               capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
@@ -214,9 +231,11 @@ def remove_ipc_of(uid: int) -> None:
 
 
 def limiter(limits: Limits, uid: int | None, namespaces: bool = False):
+    hide = kit_folders() if namespaces else ()
+
     def preexec():  # runs in the child between fork and exec
         if namespaces:
-            own_namespaces()
+            own_namespaces(hide)
         for res, value in ((resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CPU, limits.cpu_seconds),
                            (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_NOFILE, limits.open_files),
                            (resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_CORE, 0)):
@@ -314,7 +333,7 @@ class Worker:
             self.python, (self.uid, self.uid_lock) = python, claim_uid()
         self.namespaces = self.mode == "rlimit" and self.uid is not None and namespaces_work()
         if self.mode == "rlimit":
-            self.mode = (f"rlimit (uid {self.uid}, own IPC and network namespaces)" if self.namespaces else
+            self.mode = (f"rlimit (uid {self.uid}, own IPC and network namespaces, the kit hidden)" if self.namespaces else
                          f"rlimit (uid {self.uid}; no IPC or network namespace: its SysV objects are removed after "
                          "it, but it could reach services on this machine)" if self.uid is not None else
                          "rlimit (same uid as the grader: no IPC or network isolation, no kill by uid)")

@@ -1,12 +1,15 @@
 """`mygrad verify`: the kit's own consistency proof, run by CI.
 
 The build is fresh; the public tests pass on solutions/ and on the reference; every task fails on the
-untouched stubs with the task named; nothing students receive imports instructor code.
+untouched stubs with the task named; nothing students receive imports instructor code; every task has hidden
+checks; the reference has every public name the solutions have; and every fenced solution body is checked
+twice: put back as its stub alone, both the self-check and the grader must see its task unfinished.
 """
 from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +43,54 @@ def forbidden_imports(folder: Path) -> list[str]:
     return found
 
 
+def fences(root: Path):
+    """(file, number, task, the def it sits in) for every fenced solution body in solutions/mygrad/."""
+    for path in sorted((root / "solutions" / "mygrad").glob("*.py")):
+        lines = path.read_text().splitlines()
+        begins = [(i, m["task"]) for i, line in enumerate(lines) if (m := build.BEGIN.match(line))]
+        for number, (at, task) in enumerate(begins):
+            owner = next((line.strip().rstrip(":") for line in reversed(lines[:at]) if line.lstrip().startswith("def ")),
+                         "module level")
+            yield f"mygrad/{path.name}", number, task, owner
+
+
+def unchecked_fences(root: Path = KIT_ROOT) -> list[str]:
+    """Fenced bodies whose removal (that one body put back as a stub, every other one solved) the public
+    self-check or the hidden grade does not notice: a solution nobody would be graded on."""
+    from .grade import grade
+    tasks = catalogue.load(root / "solutions" / "tasks.toml")
+    found = []
+    for rel, number, task, owner in fences(root):
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copytree(root / "solutions" / "mygrad", Path(tmp) / "mygrad",
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            path = Path(tmp) / rel
+            path.write_text(build.strip_solutions(path.read_text(), rel, tasks, only=number))
+            score, most = grade(Path(tmp), tasks={task}).task_scores().get(task, (0.0, 0.0))
+            _, statuses, _ = self_check(Path(tmp), root)
+        where = f"{rel}, fence {number + 1} ({task}, in {owner})"
+        if most == 0 or score >= most:
+            found.append(f"{where}: the hidden suite gives full marks without it (add a hidden check)")
+        if statuses.get(task) == "done":
+            found.append(f"{where}: the self-check calls {task} done without it (add a public check)")
+    return found
+
+
+def missing_in_reference(root: Path = KIT_ROOT) -> list[str]:
+    """Public names (functions, classes, methods) of solutions/mygrad that mygrad_ref lacks."""
+    def names(folder: Path) -> set[str]:
+        found = set()
+        for path in folder.glob("*.py"):
+            for node in ast.parse(path.read_text()).body:
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+                    found.add(node.name)
+                if isinstance(node, ast.ClassDef):
+                    found |= {f"{node.name}.{f.name}" for f in node.body if isinstance(f, ast.FunctionDef)
+                              and (not f.name.startswith("_") or f.name.startswith("__") and f.name != "__repr__")}
+        return found
+    return sorted(names(root / "solutions" / "mygrad") - names(root / "mygrad_ref"))
+
+
 def verify(root: Path = KIT_ROOT, say=print) -> bool:
     tasks = catalogue.load(root / "solutions" / "tasks.toml")
     ok = True
@@ -61,4 +112,13 @@ def verify(root: Path = KIT_ROOT, say=print) -> bool:
            "every task reports 'not started' on the untouched stubs", f"{bad}\n{output[-3000:]}")
     leaks = forbidden_imports(root / "exercises")
     result(not leaks, "nothing in exercises/ imports mygrad_ref, solutions or autograder", "\n".join(leaks))
+    from .grade import grade
+    hidden = grade(root / "exercises").task_scores()
+    without = [t for t in tasks if hidden.get(t, (0, 0))[1] == 0]
+    result(not without, "every task has hidden checks worth points", f"no hidden checks: {without}")
+    missing = missing_in_reference(root)
+    result(not missing, "mygrad_ref has every public name of solutions/mygrad", f"missing: {missing}")
+    unchecked = unchecked_fences(root)
+    result(not unchecked, "every fenced solution body is checked by the self-check and the grader",
+           "\n".join(unchecked))
     return ok

@@ -26,7 +26,7 @@ def test_accumulation(student, reference, rng):
     check_closure(student, reference, "mul", 1.0, y, preset=(0.25, -0.5), out_grad=2.0)
 
 
-@group("task1", "a node used by two operations (c = a * b; d = a * c)", weight=1)
+@group("task1", "a node used as the left operand of two operations (c = a * b; d = a + c, ...)", weight=1)
 def test_shared_input(student, reference, rng):
     """A closure stored on the wrong node (`self._backward = ...`) passes every single-operation check; it
     shows when a value is the left operand of two operations."""

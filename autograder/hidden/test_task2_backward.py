@@ -54,7 +54,7 @@ def test_random_graphs(student, reference, rng, seed):
         raise stop[0]
 
 
-@group("task2", "challenge: a deep graph (3,000 nodes)", weight=1, challenge=True)
+@group("task2", "challenge, no points: a deep graph (3,000 nodes)", weight=0, challenge=True)
 def test_deep_graph(student, reference, rng):
     spec = {"leaves": [0.5, 1.0], "nodes": [["add", 0, 1]] + [["add", i, 1] for i in range(2, 3001)]}
     try:

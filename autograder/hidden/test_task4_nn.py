@@ -3,6 +3,8 @@
 Whether the parameters are in the output's graph is seen by walking the graph from the grader's process,
 never by the student's backward(): a task2 mistake is not charged again here.
 """
+import math
+
 from autograder import experiments
 from autograder.checks import close, fail, fmt
 from autograder.harness import group
@@ -35,6 +37,25 @@ def rearranged(nums, sizes, how):
     return out
 
 
+ACTIVATIONS = {"tanh": math.tanh, "relu": lambda v: max(0.0, v), "linear": lambda v: v}
+
+
+def forward(kind, args, nums, x, activation, last):
+    """The outputs, in plain floats, of the module with these parameters (contract order) when its neurons use
+    another activation (`last` for the last layer of an MLP, and for a Neuron or Layer that should use tanh)."""
+    if kind == "mlp":
+        sizes = [args[0], *args[1]]
+    elif kind == "layer":
+        sizes = [args[0], args[1]]
+    else:
+        sizes = [args[0], 1]
+    it, values = iter(nums), list(x)
+    for layer in range(len(sizes) - 1):
+        act = ACTIVATIONS[last if layer == len(sizes) - 2 else activation]
+        values = [act(sum(next(it) * v for v in values) + next(it)) for _ in range(sizes[layer + 1])]
+    return values
+
+
 def check_module(student, reference, kind, args, x, label, rng=None):
     sizes = blocks(kind, args)
     nums = numbers(sum(sizes), rng)
@@ -60,10 +81,12 @@ def check_module(student, reference, kind, args, x, label, rng=None):
         if not got["in_order"]:
             fail(f"{label}.parameters() is not in contract order (each neuron's w + [b], neurons and layers in "
                  "order)", "parameter-order")
-        reached = set()
-        for root in got.get("outputs", []):
-            reached |= set(experiments.explore(student, [root]))
-        missing = [i for i, p in enumerate(got.get("params", [])) if p not in reached]
+        outputs, params = got.get("outputs", []), got.get("params", [])
+        if len(outputs) != len(expected) or len(params) != want["count"]:
+            fail(f"{label}: the answer from your code's process did not number every output and parameter",
+                 "bad-response")
+        reached = set(experiments.explore(student, outputs))
+        missing = [i for i, p in enumerate(params) if p not in reached]
         if missing:
             fail(f"{label} on x={x}: parameter {missing[0]} (in parameters() order) is not in the graph of the "
                  "output, so backward() can never reach it", "parameters-not-in-graph")
@@ -78,6 +101,10 @@ def check_module(student, reference, kind, args, x, label, rng=None):
         if len(other) == len(out) and all(close(g, w) for g, w in zip(out, other)):
             code = name
             break
+    for activation, last in (("relu", "linear"), ("relu", "relu"), ("tanh", "linear"), ("linear", "linear")):
+        other = forward(kind, args, nums, x, activation, last)  # micrograd's own nn: relu, a linear last layer
+        if code is None and len(other) == len(out) and all(close(g, w) for g, w in zip(out, other)):
+            code = "nonlin-wrong"
     shown = ", ".join(fmt(v) for v in out)
     fail(f"{label} with parameters set to {nums} (in parameters() order) on x={x}: output {shown}, expected "
          f"{', '.join(fmt(v) for v in expected)}", code)

@@ -110,10 +110,11 @@ def test_convergence(student, reference, rng):
     if len(got["losses"]) != steps:
         fail(f"train(model, xs, ys, steps={steps}, lr={lr}) returned {len(got['losses'])} losses, expected {steps}")
     after = [p for p, _ in pairs(got["after"], ys, "your model's predictions after training")]
-    start = squared_error([p for p, _ in pairs(got["before"], ys, "your model's predictions")], ys)
-    final = squared_error(after, ys)  # judged by the grader from your own model's predictions
-    if not close(final, final):
-        fail(f"after training MLP(3, [4, 4, 1]) for {steps} steps its predictions are NaN or infinite", "non-finite")
+    before = [p for p, _ in pairs(got["before"], ys, "your model's predictions")]
+    if not all(close(p, p) for p in before + after):
+        fail(f"training MLP(3, [4, 4, 1]) for {steps} steps: its predictions are NaN or infinite "
+             f"({[fmt(p) for p in before + after][:8]})", "non-finite")
+    start, final = squared_error(before, ys), squared_error(after, ys)  # from your own model's predictions
     if not final < target:
         fail(f"MLP(3, [4, 4, 1]) trained by your train() for {steps} steps at lr={lr} on four samples drawn for "
              f"this grade: its own predictions give a loss of {fmt(final)} (from {fmt(start)} before training); a "

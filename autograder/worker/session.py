@@ -44,6 +44,8 @@ def build(V, spec):
             out = sum(node(i) for i in args[0])
         else:
             raise ValueError(f"unknown op {op!r} in graph spec")
+        if not isinstance(out, V):  # the grader names the operation; numbers go on only with Values
+            raise TypeError(f"`{op}` returned {type(out).__name__}, not a Value")
         nodes.append(out)
     return nodes
 
@@ -54,10 +56,10 @@ def shift_ids(repeat):
     return [object() for _ in range(37 * repeat)]
 
 
-def recording_closure(log, i, cap):
+def recording_closure(log, label, cap):
     def _backward():
         if len(log) < cap:
-            log.append(i)
+            log.append(label)
     return _backward
 
 
@@ -113,10 +115,11 @@ class Session:
             self.objects[i]._backward()
         return [num(self.objects[i].grad) for i in read]
 
-    def recorded(self, nodes, creation, grads, call='backward', calls=1, repeats=1):
-        """A graph whose closures only record that they were called, made with the student's constructor in
-        the order `creation` (not a topological order), children set afterwards; then `calls` calls of the
-        root's backward() (logs of closure calls, and every grad after), or of topological_sort(root)."""
+    def recorded(self, nodes, creation, grads, labels, call='backward', calls=1, repeats=1):
+        """A graph whose closures only record that they were called (each logs its label, a number the grader
+        drew), made with the student's constructor in the order `creation` (not a topological order), children
+        set afterwards in that order too; then `calls` calls of the root's backward() (logs of closure calls,
+        and every grad after), or of topological_sort(root)."""
         engine = self.mods('engine')
         runs = []
         for r in range(repeats):
@@ -124,8 +127,8 @@ class Session:
             made = [None] * len(nodes)
             for i in creation:
                 made[i] = engine.Value(nodes[i][0])
-            for node, (_, kids) in zip(made, nodes):
-                node._prev = type(node._prev)(made[k] for k in kids)
+            for i in creation:
+                made[i]._prev = type(made[i]._prev)(made[k] for k in nodes[i][1])
             root = made[-1]
             if call == 'sort':
                 where = {id(n): i for i, n in enumerate(made)}
@@ -136,9 +139,9 @@ class Session:
             logs = []
             for _ in range(calls):
                 log = []
-                for i, node in enumerate(made):
-                    node._backward = recording_closure(log, i, 10 * len(made) + 10)
-                    node.grad = grads[i]
+                for i in creation:
+                    made[i]._backward = recording_closure(log, labels[i], 10 * len(made) + 10)
+                    made[i].grad = grads[i]
                 root.backward()
                 logs.append(log)
             runs.append({'logs': logs, 'grads': [num(n.grad) for n in made]})
