@@ -128,6 +128,7 @@ def test_forger_earns_nothing_it_did_not_do(name, tmp_path, private_tmp):
         rows = [t for t in results.tests if title in t.name]
         assert rows and all(t.status == "failed" for t in rows), f"{name}: {title} passed\n{report}"
     tags = {code for t in results.tests for code in t.tags}
+    assert "grader-error" not in tags, f"{name}: a check could not complete (the grader's fault)\n{report}"
     for code in sample.get("codes", []):
         assert code in tags, f"{name}: expected {code} among {tags}\n{report}"
     shown = json.dumps(results.to_gradescope())
