@@ -9,6 +9,7 @@ levels seen are remembered in a small file in the checked folder (.mygrad-progre
 import json
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -263,7 +264,7 @@ class SelfCheck:
     def command(self):
         """The command that checks the same folder again."""
         other = f" --submission {relative(self.submission)}" if self.submission != self.home else ""
-        return f"pytest {relative(self.home)}/{other}"
+        return f"{rerun_program()} {relative(self.home)}/{other}"
 
     def save(self):
         if not self.progress:
@@ -284,6 +285,17 @@ class SelfCheck:
                                                else rows.get(t, {}).get("status")) != "done"), None)
 
 
+def rerun_program():
+    """How this run was started, as the student would type it again (.venv/bin/pytest, pytest, ...)."""
+    started = Path(sys.argv[0])
+    if started.name not in ("pytest", "py.test", "pytest.exe"):
+        return "python -m pytest"
+    on_path = shutil.which(started.name)
+    if on_path and Path(on_path).resolve() == started.resolve():
+        return started.name
+    return relative(started) if not relative(started).startswith("..") else str(started)
+
+
 def relative(path):
     try:
         return os.path.relpath(path)
@@ -296,9 +308,12 @@ def watch_and_rerun(folder, task):
     pytest again in a fresh process on the current task."""
     from watchfiles import watch
 
-    argv = [a for a in sys.argv[1:]]
-    if task and "-m" not in argv:
+    argv, chosen = sys.argv[1:], os.environ.pop("MYGRAD_WATCH_TASK", None)
+    if chosen and argv[-2:] == ["-m", chosen]:  # the task this loop chose last time: choose again
+        argv = argv[:-2]
+    if task and "-m" not in argv:  # the student named no task: follow the current one
         argv += ["-m", task]
+        os.environ["MYGRAD_WATCH_TASK"] = task
     print(f"\nwatching {relative(folder)} for changes (Ctrl-C stops)...", flush=True)
     try:
         next(iter(watch(folder, watch_filter=lambda change, path: path.endswith(".py"))))

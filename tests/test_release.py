@@ -1,6 +1,8 @@
 """`mygrad release`: the student repository holds no answer, its links work, and its self-check runs from
 a fresh venv with only what its README installs."""
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +110,21 @@ def test_self_check_runs_from_a_fresh_venv(out):
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
     assert "mygrad self-check" in run.stdout and "task0" in run.stdout, run.stdout[-3000:]
     assert "Error" not in run.stderr, run.stderr
+    # every self-check command the README and the guide show (but --watch, which waits for a save)
+    commands = [line.split("#")[0].strip() for page in ("README.md", "docs/student-guide.md")
+                for block in re.findall(r"```bash\n(.*?)```", (out / page).read_text(), re.S)
+                for line in block.splitlines() if line.startswith(".venv/bin/pytest") and "--watch" not in line]
+    assert len(commands) >= 5, commands
+    for command in commands:
+        proc = subprocess.run(["bash", "-c", command], cwd=out, capture_output=True, text=True, timeout=600)
+        assert proc.returncode in (0, 1) and "mygrad self-check" in proc.stdout, command + proc.stdout + proc.stderr
+    # the guide's drawing example, on a finished copy (the model answers put into a copy of the release)
+    done = out.parent / "finished"
+    shutil.copytree(out / "exercises", done / "exercises")
+    for path in (KIT_ROOT / "solutions" / "mygrad").glob("*.py"):
+        shutil.copy(path, done / "exercises" / "mygrad" / path.name)
+    code = re.search(r"## Draw your graphs.*?```python\n(.*?)```", (out / "docs/student-guide.md").read_text(), re.S)[1]
+    draw = subprocess.run([str(out / ".venv/bin/python"), "-c", code], cwd=done / "exercises", capture_output=True,
+                          text=True, timeout=120, env={"PATH": os.environ["PATH"], "DISPLAY": ""})
+    assert draw.returncode == 0, draw.stderr
+    assert "<svg" in (done / "exercises" / "graph.svg").read_text()
