@@ -3,7 +3,7 @@
 It holds what students need and nothing that knows an answer: the stubs, public checks and self-check
 (exercises/, as built), the lessons, the student guide, the contract and the task list (links that
 point outside the release become plain text), a student README with its own set-up line, the
-requirements of the self-check and a .gitignore. Never solutions/, mygrad_ref/, autograder/ or the
+requirements of the self-check, a .gitignore, and notebooks for those who prefer Jupyter. Never solutions/, mygrad_ref/, autograder/ or the
 hidden suites.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import build, catalogue
+from . import build, catalogue, student_notebooks
 from .catalogue import KIT_ROOT
 
 DOCS = ["docs/student-guide.md", "docs/contract.md", "docs/tasks.md"]
@@ -88,6 +88,10 @@ also need Graphviz's `dot` program: `sudo apt-get install graphviz`, `brew insta
 Fill in each `# TODO taskN` in `exercises/mygrad/`, in task order. The [student guide](docs/student-guide.md)
 explains the table and the hints; [the contract](docs/contract.md) is the exact interface the grader
 expects. Commit and push your work as your course says: the grader checks the `exercises/mygrad/` package.
+
+Prefer Jupyter? `.venv/bin/pip install notebook && .venv/bin/jupyter notebook notebooks/`: one notebook per
+file, with the lessons, a code cell that saves into `exercises/mygrad/`, and a cell that runs the same
+checks. Work either in a notebook or in its `.py` file, not in both: running the code cell overwrites the file.
 """
 
 
@@ -117,6 +121,7 @@ def release(out: Path, root: Path = KIT_ROOT) -> list[Path]:
             files[rel] = text
     for rel in [*DOCS, *(p.relative_to(root).as_posix() for p in sorted((root / "docs/lessons").glob("*.md")))]:
         files[Path(rel)] = GENERATED_COMMENT.sub("", (root / rel).read_text())
+    files.update(student_notebooks.notebooks(root))
     files[Path("README.md")] = student_readme(tasks)
     files[Path("requirements.txt")] = REQUIREMENTS
     files[Path("pyproject.toml")] = PYPROJECT

@@ -1,5 +1,6 @@
 """`mygrad release`: the student repository holds no answer, its links work, and its self-check runs from
 a fresh venv with only what its README installs."""
+import json
 import os
 import re
 import shutil
@@ -59,7 +60,10 @@ def test_release_holds_no_answer(out):
     assert not [n for n in names if re.search(r"(^|/)(solutions|mygrad_ref|autograder|hidden)(/|$)", n)], names
     leaks = []
     for name in names:
-        lines = {line.strip() for line in (out / name).read_text().splitlines()}
+        text = (out / name).read_text()
+        if name.endswith(".ipynb"):  # the cells' text, not its JSON encoding
+            text = "\n".join("".join(cell["source"]) for cell in json.loads(text)["cells"])
+        lines = {line.strip() for line in text.splitlines()}
         leaks += [f"{name}: {line!r} (from {secret[line]})" for line in lines & set(secret)]
     assert not leaks, "\n".join(sorted(leaks))
 
@@ -85,6 +89,27 @@ def test_every_relative_link_resolves(out):
     stubs = "".join(p.read_text() for p in (out / "exercises" / "mygrad").glob("*.py"))
     lessons = re.findall(r"\(lesson: (docs/lessons/[^)]+)\)", stubs)
     assert lessons and all((out / lesson).is_file() for lesson in lessons)
+
+
+def test_notebooks_check_themselves_with_the_public_checks(out, tmp_path):
+    nbclient = pytest.importorskip("nbclient", reason="install the nbgrader extra: pip install -e '.[nbgrader]'")
+    import nbformat
+    copy = tmp_path / "repo"
+    shutil.copytree(out, copy, ignore=shutil.ignore_patterns(".venv"))
+    books = sorted((copy / "notebooks").glob("*.ipynb"))
+    assert [b.name for b in books] == ["task0-warmup.ipynb", "task1-engine.ipynb", "task4-nn.ipynb", "task5-train.ipynb"]
+    for book in books:  # the untouched notebook: its checks say "not started"; then with the model answer: done
+        nb = nbformat.read(book, as_version=4)
+        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(book.parent)}}).execute()
+        text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+        assert "mygrad self-check" in text and "not started" in text, text
+        module = book.stem.split("-")[1]
+        cell = next(c for c in nb.cells if c.source.startswith("%%writefile"))
+        cell.source = cell.source.splitlines()[0] + "\n" + (KIT_ROOT / "solutions/mygrad" / f"{module}.py").read_text()
+        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(book.parent)}}).execute()
+        text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+        for task in re.findall(r"task\d", book.stem + ("task2 task3" if module == "engine" else "")):
+            assert re.search(rf"\[x\] {task} .* done", text), text
 
 
 def test_release_refuses_a_folder_in_use(tmp_path):
