@@ -24,6 +24,17 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_release(args) -> int:
+    from .release import ReleaseError, release
+    try:
+        files = release(args.out)
+    except ReleaseError as err:
+        print(f"mygrad release: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(files)} files to {args.out}: the student repository (push it as your course template)")
+    return 0
+
+
 def cmd_verify(args) -> int:
     from .verify import verify
     return 0 if verify() else 1
@@ -92,6 +103,14 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="prove the kit consistent: fresh build, solutions and reference pass, "
                                       "stubs fail task by task, no instructor imports in exercises/")
     v.set_defaults(run=cmd_verify)
+    r = sub.add_parser("release", help="write the student repository (stubs, public checks, lessons; no answers)",
+                       description="Write what students get into OUT, a new or empty folder: exercises/ (stubs, "
+                                   "public checks, self-check), the lessons, the student guide and contract, a "
+                                   "student README, requirements.txt and .gitignore. Nothing of solutions/, "
+                                   "mygrad_ref/, autograder/. Exit status 2 when OUT is not empty or the build "
+                                   "is stale.")
+    r.add_argument("out", help="the folder to write (created; must be new or empty)")
+    r.set_defaults(run=cmd_release)
     g = sub.add_parser("grade", help="grade one submission with the hidden suites (student code sandboxed)",
                        description="Grade a folder holding mygrad/ (or a .zip of one). Exit status 0 whenever "
                                    "grading completed, whatever the score; 2 when the grader could not run.")

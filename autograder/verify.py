@@ -27,7 +27,7 @@ def self_check(submission: Path, root: Path = KIT_ROOT) -> tuple[int, dict, str]
         summary = Path(tmp) / "summary.json"
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", str(root / "exercises"), "-q", "-p", "no:cacheprovider",
-             "--submission", str(submission), "--summary-json", str(summary)],
+             "--submission", str(submission), "--summary-json", str(summary), "--progress", "none"],
             cwd=root, capture_output=True, text=True)
         statuses = json.loads(summary.read_text())["tasks"] if summary.exists() else {}
     return proc.returncode, statuses, proc.stdout + proc.stderr

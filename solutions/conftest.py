@@ -1,10 +1,15 @@
-"""Self-check plugin for `pytest exercises/`.
+"""Self-check plugin for `pytest exercises/`: a tutor's summary of the public checks.
 
-It points `import mygrad` at the folder being checked (this one, or `--submission PATH`), turns the stubs'
-NotImplementedError into a short "not started" line, and ends the run with one row per task.
+It points `import mygrad` at the folder being checked (this one, or `--submission PATH`), turns each
+outcome into one short line (a stub not started yet, a check waiting for an earlier task, an open
+challenge, a recursion too deep), and ends the run with one row per task and the hint of the check that
+failed (hints in levels, from tasks.toml; `--hint taskN` shows the next level). Progress and the hint
+levels seen are remembered in a small file in the checked folder (.mygrad-progress.json).
 """
 import json
+import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -17,6 +22,10 @@ except ModuleNotFoundError:  # Python 3.10
 
 HERE = Path(__file__).resolve().parent
 NOT_STARTED = re.compile(r"(task\w+) not started")
+PROGRESS = ".mygrad-progress.json"
+MARKS = {"done": "[x]", "failing": "[!]", "in progress": "[~]"}
+# What pytest's progress line and counts say for outcomes that are not a wrong answer of this check.
+QUIET = {"not started": "n", "blocked": "b", "challenge open": "c"}
 
 
 def pytest_addoption(parser, pluginmanager):
@@ -27,28 +36,58 @@ def pytest_addoption(parser, pluginmanager):
     group = parser.getgroup("mygrad")
     group.addoption("--submission", metavar="PATH",
                     help="folder holding the mygrad/ package to check (default: the exercises folder itself)")
+    group.addoption("--hint", metavar="TASK", help="run TASK's checks and show the next hint for its first "
+                                                   "failing check (each call goes one level further)")
+    group.addoption("--watch", action="store_true", help="after the run, wait for a saved change in mygrad/ "
+                                                         "and run the current task again (Ctrl-C stops)")
+    group.addoption("--progress", metavar="PATH", help=f"where progress is remembered (default: {PROGRESS} in "
+                                                       "the checked folder; 'none' to remember nothing)")
     group.addoption("--summary-json", metavar="PATH", help="also write each task's status to this JSON file")
     pluginmanager.register(SelfCheck(HERE), "mygrad-selfcheck")
+
+
+def load_tasks(home):
+    return {t["id"]: t for t in tomllib.loads((home / "tasks.toml").read_text())["task"]}
+
+
+def check_key(item):
+    """The check's name in tasks.toml: `test_name[param]` when that entry exists (one per parameter),
+    else `test_name`."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return item.originalname, [f"{item.originalname}[{v}]" for v in params.values() if isinstance(v, str)]
 
 
 class SelfCheck:
     def __init__(self, home):
         self.home = home
-        self.tasks = {t["id"]: t for t in tomllib.loads((home / "tasks.toml").read_text())["task"]}
-        self.results = {}  # task id -> ["passed" | "not started" | "blocked" | "failed", ...]
+        self.tasks = load_tasks(home)
+        self.results = {}  # task id -> {check name: "passed" | "failed" | "not started" | "blocked" | "challenge open"}
         self.import_error = None
+        self.challenge_said = {}  # task id -> the open challenge's one-line outcome
+        self.saved = {"tasks": {}, "hints_seen": {}}
+
+    # --- setting up ------------------------------------------------------------------------------------
 
     def pytest_configure(self, config):
         for task in self.tasks.values():
             config.addinivalue_line("markers", f"{task['id']}: {task['title']}")
-        # The per-task table at the end replaces pytest's list of failed test names; short tracebacks
-        # keep each failure's teaching message in view.
+        # The per-task table at the end replaces pytest's list of failed test names.
         config.option.reportchars = config.option.reportchars.replace("f", "")
         if config.option.tbstyle == "auto":
             config.option.tbstyle = "short"
+        self.hint = config.getoption("hint")
+        if self.hint and self.hint not in self.tasks:
+            raise pytest.UsageError(f"--hint {self.hint}: no such task (known: {', '.join(self.tasks)})")
         self.submission = Path(config.getoption("submission") or self.home).resolve()
         if not (self.submission / "mygrad" / "__init__.py").is_file():
             raise pytest.UsageError(f"--submission {self.submission}: there is no mygrad/__init__.py in that folder")
+        progress = config.getoption("progress")
+        self.progress = None if progress == "none" else Path(progress or self.submission / PROGRESS)
+        if self.progress and self.progress.is_file():
+            try:
+                self.saved.update(json.loads(self.progress.read_text()))
+            except (ValueError, OSError):
+                pass  # a damaged progress file only costs the memory of the last run
         # The checked folder must come first on sys.path (pytest may have put an exercises folder there).
         sys.path[:] = [p for p in sys.path if not (Path(p or ".").resolve() / "mygrad").is_dir()]
         sys.path.insert(0, str(self.submission))
@@ -65,34 +104,85 @@ class SelfCheck:
         if where != self.submission:
             raise pytest.UsageError(f"imported mygrad from {where}, expected {self.submission}")
 
+    def pytest_collection_modifyitems(self, config, items):
+        if self.hint:  # --hint taskN runs taskN's checks only
+            keep = [i for i in items if i.get_closest_marker(self.hint)]
+            config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+            items[:] = keep
+        self.order = [self.check_of(i)[1] for i in items]
+
+    # --- one check ----------------------------------------------------------------------------------------
+
+    def check_of(self, item):
+        task = next((m.name for m in item.iter_markers() if m.name in self.tasks), None)
+        checks = self.tasks.get(task, {}).get("checks", {})
+        name, specific = check_key(item)
+        return task, next((k for k in specific if k in checks), name)
+
+    def info(self, task, check):
+        return self.tasks[task].get("checks", {}).get(check, {})
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = (yield).get_result()
-        task = next((m.name for m in item.iter_markers() if m.name in self.tasks), None)
+        task, check = self.check_of(item)
         if not task or (report.when != "call" and not report.failed):
             return
         status = "passed" if report.passed else "failed"
-        stub = (call.excinfo is not None and call.excinfo.errisinstance(NotImplementedError)
-                and NOT_STARTED.search(str(call.excinfo.value)))
-        if stub:
+        error = call.excinfo
+        stub = error is not None and error.errisinstance(NotImplementedError) and NOT_STARTED.search(str(error.value))
+        if stub and stub.group(1) == task:
+            status, report.longrepr = "not started", f"{task} not started: {self.tasks[task]['title']}"
+        elif stub:
             needed = stub.group(1)
-            title = self.tasks.get(needed, {}).get("title", "")
-            if needed == task:
-                status, report.longrepr = "not started", f"{task} not started: {title} (lesson: {self.tasks[task]['lesson']})"
-            else:
-                status = "blocked"
-                report.longrepr = f"this check of {task} needs {needed} ({title}) first: it is not started yet"
-        self.results.setdefault(task, []).append(status)
+            status, report.longrepr = "blocked", f"this check of {task} needs {needed} first: it is not started yet"
+        elif status == "failed":
+            if error is not None and error.errisinstance(RecursionError):
+                report.longrepr = self.recursion_line(error)
+            elif error is not None and error.errisinstance(AssertionError) and str(error.value):
+                report.longrepr = str(error.value).split("\nassert ")[0]  # the check's own message, no code
+            if self.info(task, check).get("challenge"):
+                status = "challenge open"
+            failing = [t for t in self.tasks[task].get("prerequisites", [])
+                       if "failed" in self.results.get(t, {}).values()]
+            if failing:  # one line: the cause is most likely in the earlier task, not here
+                report.longrepr = (f"{failing[0]} is failing: fix it first (this check builds on it; here: "
+                                   f"{error.exconly().splitlines()[0] if error else 'failed'})")
+        if status in QUIET:
+            report.mygrad_status = status
+        if status == "challenge open":
+            self.challenge_said[task] = str(report.longrepr).splitlines()[-1]
+        results = self.results.setdefault(task, {})
+        if results.get(check, "passed") == "passed" or status == "failed":  # parameters: the worst one counts
+            results[check] = status
+
+    def recursion_line(self, error):
+        mine = [e for e in error.traceback if self.submission in Path(str(e.path)).resolve().parents]
+        where = f" in {Path(str(mine[-1].path)).name}, line {mine[-1].lineno + 1}, {mine[-1].name}()" if mine else ""
+        return (f"RecursionError{where}: more than {sys.getrecursionlimit()} nested calls; a recursive walk "
+                "cannot handle a graph this deep")
+
+    def pytest_report_teststatus(self, report, config):
+        status = getattr(report, "mygrad_status", None)
+        if status:
+            return status, QUIET[status], status.upper()
+
+    # --- the summary ------------------------------------------------------------------------------------
 
     def status(self, task_id):
-        results = self.results.get(task_id, [])
-        if not results:
+        results = [s for c, s in self.results.get(task_id, {}).items() if s != "challenge open"
+                   and not self.info(task_id, c).get("challenge")]
+        if not self.results.get(task_id):
             return "not run"
-        if all(r == "passed" for r in results):
-            return "done"
         if "failed" in results:
             return "failing"
+        if all(r == "passed" for r in results):
+            return "done"
         return "in progress" if "passed" in results else "not started"
+
+    def first_failing(self, task_id, want=("failed",)):
+        results = self.results.get(task_id, {})
+        return next((c for c in self.order if results.get(c) in want), None)
 
     def pytest_terminal_summary(self, terminalreporter, config):
         write = terminalreporter.write_line
@@ -100,14 +190,133 @@ class SelfCheck:
         if self.import_error:
             write(f"mygrad could not be imported: {self.import_error}")
             write("Fix that first: every check needs `import mygrad` to work.")
-        statuses = {}
+        rows, statuses = self.saved["tasks"], {}
         for task_id, task in self.tasks.items():
-            results = self.results.get(task_id, [])
             statuses[task_id] = status = self.status(task_id)
-            mark = {"done": "[x]", "failing": "[!]", "in progress": "[~]"}.get(status, "[ ]")
-            write(f"{mark} {task_id}  {task['title']:<48} {status:<12} {results.count('passed')}/{len(results)} checks")
-            if status == "failing" and task.get("hints"):
-                write(f"      hint: {task['hints'][0]}   (lesson: {task['lesson']})")
+            if status != "not run":
+                results = [s for c, s in self.results[task_id].items() if not self.info(task_id, c).get("challenge")]
+                rows[task_id] = {"status": status, "passed": results.count("passed"), "checks": len(results),
+                                 "challenge": self.open_challenge(task_id) if status == "done" else None}
+            row = rows.get(task_id)
+            if not row:
+                write(f"[ ] {task_id}  {task['title']:<48} not run")
+                continue
+            extra = "" if status != "not run" else "   (remembered from your last run)"
+            challenge = f"; challenge open: {row['challenge']}" if row.get("challenge") else ""
+            write(f"{MARKS.get(row['status'], '[ ]')} {task_id}  {task['title']:<48} {row['status']:<12} "
+                  f"{row['passed']}/{row['checks']} checks{challenge}{extra}")
+            if status == "failing":
+                self.write_hint(write, task_id)
+            elif row.get("challenge") and task_id in self.challenge_said:
+                write(f"      {self.challenge_said[task_id]}")
+        write(self.next_step(statuses, rows))
+        if self.hint:
+            self.next_hint(write, self.hint, statuses[self.hint])
+        self.save()
         path = config.getoption("summary_json")
         if path:
             Path(path).write_text(json.dumps({"import_error": self.import_error, "tasks": statuses}, indent=2))
+
+    def open_challenge(self, task_id):
+        results = self.results.get(task_id, {})
+        return next((self.info(task_id, c)["challenge"] for c in self.order
+                     if results.get(c) not in (None, "passed") and self.info(task_id, c).get("challenge")), None)
+
+    def write_hint(self, write, task_id):
+        failing = [t for t in self.tasks[task_id].get("prerequisites", []) if self.status(t) == "failing"]
+        if failing:
+            write(f"      {failing[0]} is failing: fix it first")
+            return
+        check = self.first_failing(task_id)
+        hints = self.info(task_id, check).get("hints", [])
+        if hints:
+            level = min(max(self.saved["hints_seen"].get(check, 1), 1), len(hints))
+            write(f"      {check}: {hints[level - 1]}")
+            if level < len(hints):
+                write(f"      more help: {self.command()} --hint {task_id}   (lesson: {self.tasks[task_id]['lesson']})")
+
+    def next_hint(self, write, task_id, status):
+        """--hint taskN: one level further on taskN's first failing check, remembered."""
+        check = self.first_failing(task_id) or self.first_failing(task_id, ("challenge open",))
+        if not check:
+            write(f"--hint {task_id}: {task_id} is {status}; nothing is failing, so there is no hint to give"
+                  + (f" (lesson: {self.tasks[task_id]['lesson']})" if status == "not started" else ""))
+            return
+        hints = self.info(task_id, check).get("hints", [])
+        shown = 0 if self.info(task_id, check).get("challenge") else 1  # the table shows a failing check's first level
+        seen = self.saved["hints_seen"].get(check, shown)
+        level = min(seen + 1, len(hints))
+        self.saved["hints_seen"][check] = level
+        last = "  (the last hint: the lesson has the rest)" if level == len(hints) else ""
+        write(f"hint {level}/{len(hints)} for {check}: {hints[level - 1]}{last}")
+
+    def next_step(self, statuses, rows):
+        for task_id, task in self.tasks.items():
+            status = statuses[task_id] if statuses[task_id] != "not run" else rows.get(task_id, {}).get("status")
+            if status == "done":
+                continue
+            if status == "failing":
+                return f"next: make {task_id} pass ({self.command()} -m {task_id})"
+            return (f"next: {task_id}, the TODOs in {relative(self.submission)}/{task['files'][0]} "
+                    f"(lesson: {task['lesson']})")
+        return "All tasks done."
+
+    def command(self):
+        """The command that checks the same folder again."""
+        other = f" --submission {relative(self.submission)}" if self.submission != self.home else ""
+        return f"{rerun_program()} {relative(self.home)}/{other}"
+
+    def save(self):
+        if not self.progress:
+            return
+        try:
+            self.progress.write_text(json.dumps(self.saved, indent=1))
+        except OSError:
+            pass  # a read-only folder: nothing is remembered, nothing breaks
+
+    def pytest_unconfigure(self, config):
+        if config.getoption("watch"):
+            watch_and_rerun(self.submission / "mygrad", self.current_task())
+
+    def current_task(self):
+        statuses = {t: self.status(t) for t in self.tasks}
+        rows = self.saved["tasks"]
+        return next((t for t in self.tasks if (statuses[t] if statuses[t] != "not run"
+                                               else rows.get(t, {}).get("status")) != "done"), None)
+
+
+def rerun_program():
+    """How this run was started, as the student would type it again (.venv/bin/pytest, pytest, ...)."""
+    started = Path(sys.argv[0])
+    if started.name not in ("pytest", "py.test", "pytest.exe"):
+        return "python -m pytest"
+    on_path = shutil.which(started.name)
+    if on_path and Path(on_path).resolve() == started.resolve():
+        return started.name
+    return relative(started) if not relative(started).startswith("..") else str(started)
+
+
+def relative(path):
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def watch_and_rerun(folder, task):
+    """Wait for a saved change under folder (watchfiles: the OS's file events, no polling), then run
+    pytest again in a fresh process on the current task."""
+    from watchfiles import watch
+
+    argv, chosen = sys.argv[1:], os.environ.pop("MYGRAD_WATCH_TASK", None)
+    if chosen and argv[-2:] == ["-m", chosen]:  # the task this loop chose last time: choose again
+        argv = argv[:-2]
+    if task and "-m" not in argv:  # the student named no task: follow the current one
+        argv += ["-m", task]
+        os.environ["MYGRAD_WATCH_TASK"] = task
+    print(f"\nwatching {relative(folder)} for changes (Ctrl-C stops)...", flush=True)
+    try:
+        next(iter(watch(folder, watch_filter=lambda change, path: path.endswith(".py"))))
+    except KeyboardInterrupt:
+        return
+    os.execv(sys.executable, [sys.executable, "-m", "pytest", *argv])

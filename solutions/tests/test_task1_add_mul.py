@@ -16,25 +16,23 @@ def test_add_passes_the_gradient_to_both_inputs():
     a, b = Value(2.0), Value(-3.0)
     out = a + b
     run_closure(out, 1.5)
-    hint = "for out = a + b, both a.grad and b.grad receive 1 * out.grad"
-    expect(a.grad, 1.5, "a + b with out.grad = 1.5: a.grad", hint)
-    expect(b.grad, 1.5, "a + b with out.grad = 1.5: b.grad", hint)
+    expect(a.grad, 1.5, "a + b with out.grad = 1.5: a.grad")
+    expect(b.grad, 1.5, "a + b with out.grad = 1.5: b.grad")
 
 
 def test_mul_uses_the_other_input():
     a, b = Value(3.0), Value(-2.0)
     out = a * b
     run_closure(out, 2.0)
-    expect(a.grad, -4.0, "a * b with a=3, b=-2, out.grad=2: a.grad", "a.grad += b.data * out.grad")
-    expect(b.grad, 6.0, "a * b with a=3, b=-2, out.grad=2: b.grad", "b.grad += a.data * out.grad")
+    expect(a.grad, -4.0, "a * b with a=3, b=-2, out.grad=2: a.grad")
+    expect(b.grad, 6.0, "a * b with a=3, b=-2, out.grad=2: b.grad")
 
 
 def test_chain_rule_factor_out_grad():
     a, b = Value(1.5), Value(-2.0)
     out = a * b
     run_closure(out, 3.0)
-    expect(a.grad, -6.0, "a * b with a=1.5, b=-2, out.grad=3: a.grad",
-           "multiply the local derivative by out.grad (the chain rule); without it deeper graphs go wrong")
+    expect(a.grad, -6.0, "a * b with a=1.5, b=-2, out.grad=3: a.grad")
 
 
 def test_gradients_accumulate():
@@ -42,33 +40,29 @@ def test_gradients_accumulate():
     a.grad = 0.5  # a already received gradient from another use
     out = a * b
     run_closure(out, 1.0)
-    expect(a.grad, 4.5, "a * b when a.grad was already 0.5: a.grad",
-           "accumulate with +=: a node used in several places sums every contribution")
+    expect(a.grad, 4.5, "a * b when a.grad was already 0.5: a.grad")
 
 
 def test_a_plus_a_counts_twice():
     a = Value(3.0)
     out = a + a
     run_closure(out, 1.0)
-    expect(a.grad, 2.0, "a + a: a.grad",
-           "are you assigning `=` instead of accumulating `+=`? Both inputs are the same node")
+    expect(a.grad, 2.0, "a + a: a.grad")
     a = Value(3.0)
     out = a * a
     run_closure(out, 1.0)
-    expect(a.grad, 6.0, "a * a with a=3: a.grad", "d(a*a)/da = 2a: each input contributes a.data, so use +=")
+    expect(a.grad, 6.0, "a * a with a=3: a.grad")
 
 
-@pytest.mark.parametrize("expr, text", [
-    (lambda a: a + 2.0, "a + 2"), (lambda a: 2.0 + a, "2 + a"),
-    (lambda a: a * 3.0, "a * 3"), (lambda a: 3.0 * a, "3 * a"),
+@pytest.mark.parametrize("expr, text, want", [
+    (lambda a: a + 2.0, "a + 2", 1.0), (lambda a: 2.0 + a, "2 + a", 1.0),
+    (lambda a: a * 3.0, "a * 3", 3.0), (lambda a: 3.0 * a, "3 * a", 3.0),
 ])
-def test_constants_on_either_side(expr, text):
+def test_constants_on_either_side(expr, text, want):
     a = Value(1.25)
     out = expr(a)
     run_closure(out, 1.0)
-    want = central_difference(lambda x: expr(Value(x)).data, 1.25)
-    expect(a.grad, want, f"{text} with a=1.25: a.grad (central difference)",
-           "a constant is wrapped in a Value; the closure treats it like any other input")
+    expect(a.grad, want, f"{text} with a=1.25: a.grad")
 
 
 @pytest.mark.parametrize("x, y, g", [(0.7, -1.3, 1.0), (-2.5, 0.4, -0.5), (10.0, 3.0, 2.0)])
@@ -77,7 +71,5 @@ def test_against_central_differences(x, y, g):
         a, b = Value(x), Value(y)
         out = f(a, b)
         run_closure(out, g)
-        expect(a.grad, g * central_difference(lambda t: f(t, y), x), f"a {op} b at a={x}, b={y}, out.grad={g}: a.grad",
-               "local derivative times out.grad")
-        expect(b.grad, g * central_difference(lambda t: f(x, t), y), f"a {op} b at a={x}, b={y}, out.grad={g}: b.grad",
-               "local derivative times out.grad")
+        expect(a.grad, g * central_difference(lambda t: f(t, y), x), f"a {op} b at a={x}, b={y}, out.grad={g}: a.grad")
+        expect(b.grad, g * central_difference(lambda t: f(x, t), y), f"a {op} b at a={x}, b={y}, out.grad={g}: b.grad")

@@ -39,16 +39,14 @@ def seed_graph():
 
 def check_order(order, nodes, root):
     ids = [id(n) for n in order]
-    assert len(ids) == len(set(ids)), "topological_sort listed a node more than once: keep a set of visited nodes"
+    assert len(ids) == len(set(ids)), "topological_sort listed a node more than once"
     missing = [n for n in nodes if id(n) not in ids]
-    assert not missing, (f"topological_sort left out {len(missing)} reachable node(s), e.g. {missing[0]!r}: "
-                         "visit every child of every node")
+    assert not missing, f"topological_sort left out {len(missing)} reachable node(s), e.g. {missing[0]!r}"
     position = {id(n): i for i, n in enumerate(order)}
     for node in nodes:
         for child in node._prev:
             assert position[id(child)] < position[id(node)], (
-                f"{child!r} comes after its parent {node!r}: add a node only after all of its children "
-                "(post-order), so the list runs leaves first, root last")
+                f"{child!r} comes after its parent {node!r} (children must come first, the root last)")
     assert order[-1] is root, "the root should come last in topological_sort(root)"
 
 
@@ -69,17 +67,15 @@ def test_backward_seeds_the_root():
     a, b = Value(2.0), Value(5.0)
     out = mul(a, b)
     out.backward()
-    expect(out.grad, 1.0, "after out.backward(): out.grad", "backward() starts by setting self.grad = 1.0")
-    expect(a.grad, 5.0, "out = a * b, out.backward(): a.grad", "call _backward() on every node, root first")
+    expect(out.grad, 1.0, "after out.backward(): out.grad")
+    expect(a.grad, 5.0, "out = a * b, out.backward(): a.grad")
 
 
 def test_backward_through_shared_nodes_gives_10():
     a, b, c, d = seed_graph()
     d.backward()
-    expect(a.grad, 10.0, "a = 2; b = a + a; c = a * b; d = c + b; d.backward(): a.grad",
-           "b is used twice: its grad must be complete before b._backward() runs, which only the *reversed* "
-           "topological order guarantees (a recursive walk per parent gives 12 or 16)")
-    expect(b.grad, 3.0, "same graph: b.grad", "b feeds c (with factor a = 2) and d (factor 1)")
+    expect(a.grad, 10.0, "a = 2; b = a + a; c = a * b; d = c + b; d.backward(): a.grad")
+    expect(b.grad, 3.0, "same graph: b.grad")
 
 
 def test_backward_runs_closures_in_reverse_order():
@@ -88,8 +84,7 @@ def test_backward_runs_closures_in_reverse_order():
     y = mul(x, Value(2.0))
     z = mul(y, Value(-1.0))
     z.backward()
-    expect(x.grad, -2.0, "z = (x * 2) * -1, z.backward(): x.grad",
-           "iterate over reversed(topological_sort(self)): the root's closure must run first")
+    expect(x.grad, -2.0, "z = (x * 2) * -1, z.backward(): x.grad")
 
 
 def test_second_backward_accumulates():
@@ -97,17 +92,15 @@ def test_second_backward_accumulates():
     out = mul(a, b)
     out.backward()
     out.backward()
-    expect(a.grad, -6.0, "out = a * b; out.backward() twice: a.grad",
-           "backward() must not reset the leaves' grads: gradients accumulate across calls, "
-           "which is why training calls zero_grad() first")
+    expect(a.grad, -6.0, "out = a * b; out.backward() twice: a.grad")
 
 
 def test_deep_graph_challenge():
+    """A challenge (tasks.toml): shown apart in the table, it never makes task2 'failing'."""
     x = Value(0.5)
     node = x
     for _ in range(3000):
         node = add(node, Value(0.0))
     assert len(topological_sort(node)) == 6001, "a 3,000-step chain has 6,001 nodes"
     node.backward()
-    expect(x.grad, 1.0, "a chain of 3,000 additions: x.grad",
-           "a recursive topological sort hits Python's recursion limit near depth 1,000: use an explicit stack")
+    expect(x.grad, 1.0, "a chain of 3,000 additions: x.grad")

@@ -3,7 +3,7 @@ import math
 import random
 
 import pytest
-from gradcheck import expect
+from gradcheck import expect, graph_nodes
 
 from mygrad.engine import Value
 from mygrad.nn import MLP, Layer, Neuron
@@ -11,11 +11,13 @@ from mygrad.nn import MLP, Layer, Neuron
 pytestmark = pytest.mark.task4
 
 
-def set_parameters(module, numbers):
-    params = module.parameters()
-    assert len(params) == len(numbers), f"expected {len(numbers)} parameters, got {len(params)}"
-    for p, x in zip(params, numbers):
-        p.data = x
+def set_neuron(neuron, w, b):
+    """Set a neuron's weights and bias through its attributes w and b, so that these forward checks do not
+    depend on the order of your parameters() (which its own check tests)."""
+    assert len(neuron.w) == len(w), f"expected {len(w)} weights, got {len(neuron.w)}"
+    for wi, x in zip(neuron.w, w):
+        wi.data = x
+    neuron.b.data = b
 
 
 def test_neuron_holds_values():
@@ -29,27 +31,33 @@ def test_neuron_parameters_are_w_then_b():
     params = n.parameters()
     assert len(params) == 3, f"Neuron(2) has 2 weights and 1 bias, got {len(params)} parameters"
     assert params[0] is n.w[0] and params[1] is n.w[1] and params[2] is n.b, (
-        "parameters() must return the Value objects themselves, in the order w + [b]")
+        "Neuron(2).parameters() should be the Value objects themselves, in the order w[0], w[1], b")
 
 
 def test_neuron_output_with_known_weights():
     n = Neuron(3)
-    set_parameters(n, [0.5, -1.0, 0.25, 0.1])
+    set_neuron(n, [0.5, -1.0, 0.25], 0.1)
     out = n([2.0, 3.0, -1.0])
     assert isinstance(out, Value), "a Neuron returns a Value, so gradients can flow through it"
-    expect(out.data, math.tanh(0.5 * 2 - 3 - 0.25 + 0.1), "Neuron with w=[0.5,-1,0.25], b=0.1 on x=[2,3,-1]",
-           "compute tanh(w·x + b): did you forget the bias or the tanh?")
+    expect(out.data, math.tanh(-2.15), "Neuron with w=[0.5,-1,0.25], b=0.1 on x=[2,3,-1] (tanh(-2.15))")
     linear = Neuron(3, nonlin=False)
-    set_parameters(linear, [0.5, -1.0, 0.25, 0.1])
-    expect(linear([2.0, 3.0, -1.0]).data, -2.15, "Neuron(3, nonlin=False) on the same input",
-           "with nonlin=False return w·x + b without tanh")
+    set_neuron(linear, [0.5, -1.0, 0.25], 0.1)
+    expect(linear([2.0, 3.0, -1.0]).data, -2.15, "Neuron(3, nonlin=False) on the same input")
+
+
+def test_neuron_output_depends_on_every_parameter():
+    n = Neuron(3)
+    out = n([2.0, 3.0, -1.0])
+    nodes = {id(node) for node in graph_nodes(out)}
+    for name, p in [*((f"w[{i}]", w) for i, w in enumerate(n.w)), ("b", n.b)]:
+        assert id(p) in nodes, (f"the neuron's {name} is not a node of its output's graph (reached through _prev), "
+                                "so backward() can never give it a gradient")
 
 
 def test_neuron_accepts_values_as_inputs():
     n = Neuron(2)
-    set_parameters(n, [1.0, 2.0, 0.0])
-    expect(n([Value(0.1), Value(0.2)]).data, math.tanh(0.5), "Neuron on a list of Values",
-           "inputs may be numbers or Values: Value arithmetic handles both")
+    set_neuron(n, [1.0, 2.0], 0.0)
+    expect(n([Value(0.1), Value(0.2)]).data, math.tanh(0.5), "Neuron with w=[1, 2], b=0 on [Value(0.1), Value(0.2)]")
 
 
 def test_layer_outputs():
@@ -80,15 +88,16 @@ def test_mlp_shape_and_parameters():
 
 def test_mlp_output_with_known_weights():
     model = MLP(2, [2, 1])
-    numbers = [0.1, -0.2, 0.3, 0.4, 0.5, -0.6, 0.7, -0.8, 0.9]
-    set_parameters(model, numbers)
+    assert [len(layer.neurons) for layer in model.layers] == [2, 1], "MLP(2, [2, 1]) has layers of 2 and 1 neurons"
+    set_neuron(model.layers[0].neurons[0], [0.1, -0.2], 0.3)
+    set_neuron(model.layers[0].neurons[1], [0.4, 0.5], -0.6)
+    set_neuron(model.layers[1].neurons[0], [0.7, -0.8], 0.9)
     x = [1.0, -2.0]
     h = [math.tanh(0.1 * 1 - 0.2 * -2 + 0.3), math.tanh(0.4 * 1 + 0.5 * -2 - 0.6)]
     want = math.tanh(0.7 * h[0] - 0.8 * h[1] + 0.9)
     out = model(x)
     assert isinstance(out, Value), "an MLP whose last layer has one neuron returns a single Value"
-    expect(out.data, want, "MLP(2, [2, 1]) with known weights on x=[1, -2]",
-           "feed each layer's output to the next; every layer uses tanh")
+    expect(out.data, want, "MLP(2, [2, 1]) with known weights on x=[1, -2]")
 
 
 def test_zero_grad_resets_grads_only():
