@@ -1,0 +1,21 @@
+"""The self-check and the grader say the same thing: on every bug and style sample, a task the self-check
+calls done gets full marks from the grader, and a task the grader takes points from is not done."""
+import pytest
+
+from autograder import samples
+from autograder.grade import grade
+from autograder.verify import self_check
+
+SAMPLES = {**{f"bug:{k}": v for k, v in samples.load("bugs").items()},
+           **{f"style:{k}": v for k, v in samples.load("styles").items()}}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_self_check_and_grader_agree_task_by_task(name, tmp_path):
+    folder = samples.materialize(SAMPLES[name], tmp_path / "submission")
+    _, statuses, output = self_check(folder)
+    scores = grade(folder).task_scores()
+    disagree = {task: (statuses.get(task), f"{score:g}/{most:g}") for task, (score, most) in scores.items()
+                if (statuses.get(task) == "done") != (score == most)}
+    assert not disagree, f"{name}: self-check vs grader {disagree}\n{output[-2500:]}"
