@@ -98,8 +98,8 @@ def closure_variants(op, x, y, k, out_data, preset, g):
     local = {'add': (1.0, 1.0), 'mul': (y, x), 'add_self': (2.0,), 'mul_self': (2 * x,),
              'pow': (k * x ** (k - 1) if k is not None and (x > 0 or float(k).is_integer()) else None,),
              'tanh': (1 - out_data ** 2,), 'exp': (out_data,), 'log': (1 / x if x else None,),
-             'relu': (1.0 if out_data > 0 else 0.0,)}[op]
-    if None in local:
+             'relu': (1.0 if out_data > 0 else 0.0,)}.get(op)
+    if local is None or None in local:  # an operation the kit added later: no known variants
         return []
     variants = [('closure-does-nothing', list(preset)),
                 ('assign-not-accumulate', [d * g for d in local]),
@@ -248,10 +248,10 @@ def children_of(spec) -> list[list[int]]:
             out.append(list(args[0]))
         elif op[0] == 'c' and op[1:] in SYMBOLS.values():
             out.append([args[1]])
-        elif op[-1] == 'c' and op[:-1] in SYMBOLS.values() or op in ('pow', 'neg', 'tanh', 'exp', 'log', 'relu'):
-            out.append([args[0]])
-        else:
+        elif op in SYMBOLS.values():
             out.append([args[0], args[1]])
+        else:  # a constant on the right, pow, neg or a method: one child
+            out.append([args[0]])
     return out
 
 
@@ -305,9 +305,10 @@ def check_ops_graph(student, reference, spec, what=""):
 
 def one_op_spec(op) -> dict:
     const = {'pow': 2, 'sum': None}.get(op, 2.0)
-    node = (['sum', [0, 1, 0]] if op == 'sum' else [op, const, 0] if op[0] == 'c' else
-            [op, 0, const] if op[-1] == 'c' or op == 'pow' else [op, 0] if op in ('neg', 'tanh', 'exp', 'log', 'relu')
-            else [op, 0, 1])
+    binary = op in SYMBOLS.values()
+    node = (['sum', [0, 1, 0]] if op == 'sum' else [op, 0, 1] if binary else
+            [op, const, 0] if op[0] == 'c' and op[1:] in SYMBOLS.values() else
+            [op, 0, const] if op[-1] == 'c' and op[:-1] in SYMBOLS.values() or op == 'pow' else [op, 0])
     return {"leaves": [0.75, 1.25], "nodes": [node]}
 
 

@@ -62,8 +62,11 @@ class Student:
         """Files of the submission that the sandbox's copy left out, with the reason."""
         return self.worker.skipped
 
-    def run(self, probe: str, slow: bool = False, **args):
-        """The probe's answer; `slow` allows four times the usual time (deep graphs, whole training runs)."""
+    def run(self, probe: str, slow: bool = False, fresh: bool = False, **args):
+        """The probe's answer; `slow` allows four times the usual time (deep graphs, whole training runs);
+        `fresh` runs it in a new worker process, which remembers nothing of earlier requests."""
+        if fresh:
+            self.worker.kill()
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise ProbeFailure("time-budget", f"not run: the submission used up its {self.budget:.0f} s "

@@ -114,6 +114,11 @@ def test_convergence(student, reference, rng):
     if not all(close(p, p) for p in before + after):
         fail(f"training MLP(3, [4, 4, 1]) for {steps} steps: its predictions are NaN or infinite "
              f"({[fmt(p) for p in before + after][:8]})", "non-finite")
+    again = student.run("predict", fresh=True, nin=3, nouts=[4, 4, 1], numbers=got.get("params", []), xs=xs)
+    if len(again) != len(after) or not all(close(a, b) for a, b in zip(again, after)):
+        fail("your model's predictions after training could not be reproduced from its trained parameters "
+             "(MLP(3, [4, 4, 1]) set to them through parameters(), in a fresh process): "
+             f"{[fmt(p) for p in again][:4]} against {[fmt(p) for p in after][:4]}", "bad-response")
     start, final = squared_error(before, ys), squared_error(after, ys)  # from your own model's predictions
     if not final < target:
         fail(f"MLP(3, [4, 4, 1]) trained by your train() for {steps} steps at lr={lr} on four samples drawn for "
