@@ -26,7 +26,7 @@ from .diagnoses import DIAGNOSES
 from .engines import ProbeFailure, ReferenceEngine, StudentEngine
 from .results import Results, TestResult
 from .sandbox import MAX_DEPTH, SandboxError
-from .intake import GradingError, find_package, prepared, real_dir  # noqa: F401 (re-exported)
+from .intake import GradingError, find_package, missing_message, prepared, real_dir  # noqa: F401 (re-exported)
 
 HIDDEN = Path(__file__).resolve().parent / "hidden"
 KIT = ("mygrad_ref", "solutions", "autograder")                        # the answers and the grader itself
@@ -248,16 +248,12 @@ def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budge
     """Grade one submission folder (or .zip). Raises GradingError only when the grader cannot run."""
     started = time.monotonic()
     catalog = catalogue.load()
-    with prepared(path) as folder:
+    intake_notes: list[str] = []  # intake (autograder/intake.py): what was graded, what was left out and why
+    with prepared(path, intake_notes) as folder:
         root = find_package(folder)
         if root is None:
-            found = ", ".join(sorted(p.name for p in folder.iterdir())[:8]) or "nothing"
-            links = " (links are not followed: hand in the folders themselves)" if any(
-                p.is_symlink() for p in [folder / "mygrad", *folder.iterdir()]) else ""
-            return Results(missing_package_results(catalog, tasks, f"No mygrad/ package was found in the submission "
-                                                   f"(it holds: {found}){links}. Hand in the folder that contains "
-                                                   "mygrad/."),
-                           time.monotonic() - started, "none (nothing ran)")
+            return Results(missing_package_results(catalog, tasks, missing_message(folder, intake_notes)),
+                           time.monotonic() - started, "none (nothing ran)", intake_notes)
         found = scan(root)
         try:
             student = StudentEngine(root, budget_seconds=budget, request_timeout=request_timeout, mode=mode)
@@ -273,7 +269,7 @@ def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budge
                              str(HIDDEN / "pytest.ini"), "--rootdir", str(HIDDEN)], plugins=[harness])
         finally:
             student.close()
-    notes = []
+    notes = list(intake_notes)  # intake's notes first
     forbidden = sorted(student.forbidden) + list(dict.fromkeys(found.flagged))
     if forbidden:
         notes.append("FLAGGED: the submission uses code it must not (no points for any check): "
