@@ -5,6 +5,8 @@ import argparse
 import os
 import sys
 
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's settings
+
 
 def cmd_build(args) -> int:
     from .build import FenceError, build
@@ -55,9 +57,22 @@ def cmd_grade(args) -> int:
         print(f"mygrad grade: {err}", file=sys.stderr)
         return 2
     if args.json:
-        Path(args.json).write_text(json.dumps(results.to_gradescope(), indent=2))
+        Path(args.json).write_text(json.dumps(results.to_gradescope(args.visibility), indent=2))
     if not args.quiet:
         report.render(results, title=title)
+    return 0
+
+
+def cmd_gradescope(args) -> int:
+    from .gradescope import build_bundle
+    try:
+        files = build_bundle(args.out, visibility=args.visibility)
+    except (FileNotFoundError, OSError) as err:
+        print(f"mygrad gradescope: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out}: setup.sh, run_autograder and {len(files)} files of the kit "
+          f"(test visibility: {args.visibility})\n"
+          "next: upload it as the autograder of a Gradescope programming assignment (see docs/gradescope.md)")
     return 0
 
 
@@ -97,7 +112,18 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--isolation", choices=["bubblewrap", "rlimit"], help="force an isolation mode "
                                                                          "(default: bubblewrap when it works)")
     g.add_argument("--quiet", action="store_true", help="print no report (use with --json)")
+    g.add_argument("--visibility", choices=VISIBILITIES, default="visible",
+                   help="Gradescope visibility written into --json for the result and each test (default: visible)")
     g.set_defaults(run=cmd_grade)
+    gs = sub.add_parser("gradescope", help="build the autograder zip to upload to Gradescope",
+                        description="Write OUT.zip: setup.sh (installs the kit on Gradescope's Ubuntu image), "
+                                    "run_autograder (grades /autograder/submission into results.json, always) and "
+                                    "the kit's source. Exit status 0 when written, 2 when it cannot be.")
+    gs.add_argument("out", metavar="OUT.zip", help="the bundle to write")
+    gs.add_argument("--visibility", choices=VISIBILITIES, default="visible",
+                    help="when students see each test's result and feedback: visible (at once), after_due_date, "
+                         "after_published (when you publish grades) or hidden (never) (default: visible)")
+    gs.set_defaults(run=cmd_gradescope)
     nb = sub.add_parser("nbgrader", help="the nbgrader course: init, parallel autograde")
     nbsub = nb.add_subparsers(dest="nbgrader_command", required=True, metavar="COMMAND")
     init = nbsub.add_parser("init", help="create an nbgrader course with the mygrad assignment")
