@@ -79,11 +79,11 @@ def cmd_gradescope(args) -> int:
 def cmd_nbgrader_init(args) -> int:
     from .nbgrader.course import init_course
     try:
-        notebook = init_course(args.course_dir, force=args.force)
+        done = init_course(args.course_dir, force=args.force, course_id=args.course_id)
     except FileExistsError as err:
         print(f"mygrad nbgrader init: {err}", file=sys.stderr)
         return 2
-    print(f"wrote {notebook}\nnext: cd {args.course_dir} && nbgrader generate_assignment mygrad")
+    print("\n".join(done) + f"\nnext: cd {args.course_dir} && nbgrader generate_assignment mygrad")
     return 0
 
 
@@ -128,7 +128,11 @@ def parser() -> argparse.ArgumentParser:
     nbsub = nb.add_subparsers(dest="nbgrader_command", required=True, metavar="COMMAND")
     init = nbsub.add_parser("init", help="create an nbgrader course with the mygrad assignment")
     init.add_argument("course_dir", help="the folder to create (it becomes the nbgrader course root)")
-    init.add_argument("--force", action="store_true", help="overwrite an existing config and source notebook")
+    init.add_argument("--course-id", default="mygrad", metavar="ID",
+                      help="nbgrader's course id (CourseDirectory.course_id; default: mygrad)")
+    init.add_argument("--force", action="store_true",
+                      help="replace a config or source notebook that differs from what init writes (edited?), "
+                           "keeping the old one as FILE.bak; without it init refuses (exit status 2)")
     init.set_defaults(run=cmd_nbgrader_init)
     auto = nbsub.add_parser("autograde", help="grade every submitted notebook in parallel, into the gradebook",
                             description="Grade submitted/*/ASSIGNMENT/*.ipynb with N processes, then record the "

@@ -133,8 +133,12 @@ def test_feedback_names_the_mistake_and_no_hidden_test_leaks(course):
 def test_parallel_command_records_the_same_grades(course):
     course, env = course
     serial = exported(course)
-    run([str(BIN / "mygrad"), "nbgrader", "autograde", "mygrad", "--jobs", "2", "--force",
-         "--request-timeout", "2.0"], course, env)
+    done = run([str(BIN / "mygrad"), "nbgrader", "autograde", "mygrad", "--jobs", "2", "--force",
+                "--request-timeout", "2.0"], course, env)
     run([str(BIN / "nbgrader"), "export"], course, env)
     assert exported(course) == serial
+    said = done.stdout + done.stderr  # each student's score as it finishes, then a summary
+    for student, score in serial.items():
+        assert f"{student}: {score:g} / 100" in said, (student, said[-3000:])
+    assert "graded 7 notebooks: mean " in said and "2 full marks" in said
     shutil.rmtree(course / ".mygrad-cache")
