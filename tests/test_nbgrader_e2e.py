@@ -17,6 +17,7 @@ from autograder import samples
 from autograder.grade import grade
 from autograder.nbgrader.notebook import answers_of, filled
 
+pytestmark = pytest.mark.slow  # the real nbgrader, end to end
 BIN = Path(sys.executable).parent
 HIDDEN_TEXT = ["check_closure", "wrong_order_variants", "def test_", "BEGIN HIDDEN", "autograder.hidden",
                "training_variants"]

@@ -70,12 +70,12 @@ def autograde(course: Path, assignment: str, jobs: int = 2, request_timeout: flo
             try:
                 scores[student] = future.result()
                 progress.console.print(f"{student}: {scores[student][0]:g} / {scores[student][1]:g}",
-                                       markup=False, highlight=False)
+                                       markup=False, highlight=False, soft_wrap=True)
             except Exception as err:  # nbgrader's own run below grades (and reports) this one again
                 failed.append(student)
                 console.print(f"[yellow]{futures[future]}: {type(err).__name__}: {err}[/]")
             progress.advance(bar)
-    console.print(summary(scores, sorted(failed)), markup=False, highlight=False)
+    console.print(summary(scores, sorted(failed)), markup=False, highlight=False, soft_wrap=True)
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     cmd = ["nbgrader", "autograde", assignment, f"--MygradGrade.cache_dir={cache_dir}",
            f"--MygradGrade.request_timeout={request_timeout}", f"--MygradGrade.budget={budget}"]
