@@ -6,6 +6,8 @@ import os
 import signal
 import sys
 
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's settings
+
 
 def cmd_build(args) -> int:
     from .build import FenceError, build
@@ -69,7 +71,7 @@ def cmd_grade(args) -> int:
     if args.json:
         target = Path(args.json)
         partial = target.with_name(f".{target.name}.partial")
-        partial.write_text(json.dumps(results.to_gradescope(), indent=2))
+        partial.write_text(json.dumps(results.to_gradescope(args.visibility), indent=2))
         os.replace(partial, target)  # never a half-written results.json
     if not args.quiet:
         from . import report  # rich costs ~0.1 s to import: only when a report is printed
@@ -77,14 +79,27 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_gradescope(args) -> int:
+    from .gradescope import build_bundle
+    try:
+        files = build_bundle(args.out, visibility=args.visibility)
+    except (FileNotFoundError, OSError) as err:
+        print(f"mygrad gradescope: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out}: setup.sh, run_autograder and {len(files)} files of the kit "
+          f"(test visibility: {args.visibility})\n"
+          "next: upload it as the autograder of a Gradescope programming assignment (see docs/gradescope.md)")
+    return 0
+
+
 def cmd_nbgrader_init(args) -> int:
     from .nbgrader.course import init_course
     try:
-        notebook = init_course(args.course_dir, force=args.force)
+        done = init_course(args.course_dir, force=args.force, course_id=args.course_id)
     except FileExistsError as err:
         print(f"mygrad nbgrader init: {err}", file=sys.stderr)
         return 2
-    print(f"wrote {notebook}\nnext: cd {args.course_dir} && nbgrader generate_assignment mygrad")
+    print("\n".join(done) + f"\nnext: cd {args.course_dir} && nbgrader generate_assignment mygrad")
     return 0
 
 
@@ -121,12 +136,27 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--isolation", choices=["bubblewrap", "rlimit"], help="force an isolation mode "
                                                                          "(default: bubblewrap when it works)")
     g.add_argument("--quiet", action="store_true", help="print no report (use with --json)")
+    g.add_argument("--visibility", choices=VISIBILITIES, default="visible",
+                   help="Gradescope visibility written into --json for the result and each test (default: visible)")
     g.set_defaults(run=cmd_grade)
+    gs = sub.add_parser("gradescope", help="build the autograder zip to upload to Gradescope",
+                        description="Write OUT.zip: setup.sh (installs the kit on Gradescope's Ubuntu image), "
+                                    "run_autograder (grades /autograder/submission into results.json, always) and "
+                                    "the kit's source. Exit status 0 when written, 2 when it cannot be.")
+    gs.add_argument("out", metavar="OUT.zip", help="the bundle to write")
+    gs.add_argument("--visibility", choices=VISIBILITIES, default="visible",
+                    help="when students see each test's result and feedback: visible (at once), after_due_date, "
+                         "after_published (when you publish grades) or hidden (never) (default: visible)")
+    gs.set_defaults(run=cmd_gradescope)
     nb = sub.add_parser("nbgrader", help="the nbgrader course: init, parallel autograde")
     nbsub = nb.add_subparsers(dest="nbgrader_command", required=True, metavar="COMMAND")
     init = nbsub.add_parser("init", help="create an nbgrader course with the mygrad assignment")
     init.add_argument("course_dir", help="the folder to create (it becomes the nbgrader course root)")
-    init.add_argument("--force", action="store_true", help="overwrite an existing config and source notebook")
+    init.add_argument("--course-id", default="mygrad", metavar="ID",
+                      help="nbgrader's course id (CourseDirectory.course_id; default: mygrad)")
+    init.add_argument("--force", action="store_true",
+                      help="replace a config or source notebook that differs from what init writes (edited?), "
+                           "keeping the old one as FILE.bak; without it init refuses (exit status 2)")
     init.set_defaults(run=cmd_nbgrader_init)
     auto = nbsub.add_parser("autograde", help="grade every submitted notebook in parallel, into the gradebook",
                             description="Grade submitted/*/ASSIGNMENT/*.ipynb with N processes, then record the "

@@ -9,9 +9,7 @@ import contextlib
 import hashlib
 import io
 import os
-import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -21,76 +19,12 @@ from .checks import explain
 from .harness import Harness
 from .reference import Reference
 from .results import Results, TestResult
-from .sandbox import MAX_DEPTH, SandboxError
+from .intake import GradingError, find_package, missing_message, prepared, real_dir  # noqa: F401 (re-exported)
+from .sandbox import SandboxError
 from .scan import SCAN_SECONDS, scan
 from .student import Student
 
 HIDDEN = Path(__file__).resolve().parent / "hidden"
-MAX_ZIP_BYTES, MAX_ZIP_FILES = 50 << 20, 2000
-
-
-class GradingError(Exception):
-    """The grader itself cannot run (bad path, unreadable archive): the CLI exits non-zero with this."""
-
-
-def real_dir(path: Path) -> bool:
-    """A folder that is not a link: a link could bring in anything on the grading machine."""
-    return path.is_dir() and not path.is_symlink()
-
-
-def find_package(folder: Path) -> Path | None:
-    """The folder that holds mygrad/ (the submission itself, or one level down, e.g. exercises/)."""
-    for candidate in [folder, *sorted(p for p in folder.iterdir() if real_dir(p))]:
-        if real_dir(candidate / "mygrad"):
-            return candidate
-    return None
-
-
-def extract(archive: Path, into: Path) -> None:
-    try:
-        with zipfile.ZipFile(archive) as z:
-            infos = z.infolist()
-            if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
-                raise GradingError(f"{archive}: the archive is too large to grade "
-                                   f"(limits: {MAX_ZIP_FILES} files, {MAX_ZIP_BYTES >> 20} MiB)")
-            for info in infos:
-                target = (into / info.filename).resolve()
-                if not target.is_relative_to(into.resolve()):
-                    raise GradingError(f"{archive}: refusing the entry {info.filename!r} (it points outside)")
-                if len(Path(info.filename).parts) > MAX_DEPTH:
-                    raise GradingError(f"{archive}: refusing the entry {info.filename[:80]!r}... (folders nested "
-                                       f"more than {MAX_DEPTH} deep)")
-            z.extractall(into)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise GradingError(f"{archive}: not a readable zip archive ({err})") from err
-
-
-@contextlib.contextmanager
-def prepared(path: Path):
-    """The submission as a folder: a zip is extracted to a private temporary folder."""
-    path = Path(path)
-    if not path.exists():
-        raise GradingError(f"{path}: no such file or folder")
-    if path.is_dir():
-        if not os.access(path, os.R_OK | os.X_OK):
-            raise GradingError(f"{path}: the folder is not readable")
-        yield path.resolve()
-        return
-    if path.suffix.lower() not in (".zip", ".ipynb"):
-        raise GradingError(f"{path}: expected a folder holding mygrad/, a .zip of one, or a notebook")
-    with tempfile.TemporaryDirectory(prefix="mygrad-submission-") as tmp:
-        if path.suffix.lower() == ".zip":
-            extract(path, Path(tmp))
-        else:
-            try:
-                from .nbgrader.notebook import read, write_package
-            except ImportError as err:
-                raise GradingError(f"grading notebooks needs the nbgrader extra: pip install -e '.[nbgrader]' ({err})")
-            try:
-                write_package(read(path), Path(tmp))
-            except Exception as err:  # nbformat's errors for a file that is not a notebook
-                raise GradingError(f"{path}: not a readable notebook ({type(err).__name__}: {err})") from err
-        yield Path(tmp)
 
 
 @contextlib.contextmanager
@@ -132,16 +66,12 @@ def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budge
     """Grade one submission folder (or .zip). Raises GradingError only when the grader cannot run."""
     started = time.monotonic()
     catalog = catalogue.load()
-    with prepared(path) as folder:
+    intake_notes: list[str] = []  # intake (autograder/intake.py): what was graded, what was left out and why
+    with prepared(path, intake_notes) as folder:
         root = find_package(folder)
         if root is None:
-            found = ", ".join(sorted(p.name for p in folder.iterdir())[:8]) or "nothing"
-            links = " (links are not followed: hand in the folders themselves)" if any(
-                p.is_symlink() for p in [folder / "mygrad", *folder.iterdir()]) else ""
-            return Results(missing_package_results(catalog, tasks, f"No mygrad/ package was found in the submission "
-                                                   f"(it holds: {found}){links}. Hand in the folder that contains "
-                                                   "mygrad/."),
-                           time.monotonic() - started, "none (nothing ran)")
+            return Results(missing_package_results(catalog, tasks, missing_message(folder, intake_notes)),
+                           time.monotonic() - started, "none (nothing ran)", intake_notes)
         found = scan(root)
         try:
             student = Student(root, budget_seconds=budget, request_timeout=request_timeout, mode=mode)
@@ -164,7 +94,7 @@ def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budge
         raise KeyboardInterrupt
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise GradingError(f"the hidden suites could not run (pytest exit status {int(code)}): a fault of the grader")
-    notes = []
+    notes = list(intake_notes)  # intake's notes first
     forbidden = sorted(student.forbidden) + list(dict.fromkeys(found.flagged))
     if forbidden:
         notes.append("FLAGGED: the submission uses code it must not (no points for any check): "

@@ -83,11 +83,13 @@ class Results:
         lines = [f"Score: {self.score:g} / {self.max_score:g}", f"Student code ran in: {self.isolation} isolation"]
         return "\n".join(lines + self.notes)
 
-    def to_gradescope(self) -> dict:
+    def to_gradescope(self, visibility: str = "visible") -> dict:
+        """Gradescope's results.json; visibility ('visible', 'after_due_date', 'after_published' or
+        'hidden') applies to the whole result and to each test."""
         return {
             "score": self.score, "max_score": self.max_score, "execution_time": round(self.execution_time, 2),
-            "output": self.output(), "visibility": "visible", "stdout_visibility": "hidden",
+            "output": self.output(), "visibility": visibility, "stdout_visibility": "hidden",
             "tests": [{"name": t.name, "score": round(t.score, 4), "max_score": round(t.max_score, 4),
-                       "status": t.status, "output": t.output, "tags": t.tags, "visibility": "visible"}
+                       "status": t.status, "output": t.output, "tags": t.tags, "visibility": visibility}
                       for t in self.tests],
         }

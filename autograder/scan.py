@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalogue import KIT_ROOT
+from .intake import real_dir
 from .sandbox import MAX_DEPTH
 from .worker.protocol import FORBIDDEN, KIT
 
@@ -21,11 +22,6 @@ SCAN_SECONDS = 10
 # Names that only code reaching into the grader's worker needs (frames, the heap, its __main__): worth a look
 REACHING = ("_getframe", "f_back", "f_globals", "f_locals", "get_objects", "get_referrers", "__main__", "/grader")
 IGNORED = ("conftest.py", "pytest.ini", "sitecustomize.py", "usercustomize.py", "setup.cfg", "tox.ini")
-
-
-def real_dir(path: Path) -> bool:
-    """A folder that is not a link: a link could bring in anything on the grading machine."""
-    return path.is_dir() and not path.is_symlink()
 
 
 def entries(folder: Path):

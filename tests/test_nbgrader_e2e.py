@@ -17,6 +17,7 @@ from autograder import samples
 from autograder.grade import grade
 from autograder.nbgrader.notebook import answers_of, filled
 
+pytestmark = pytest.mark.slow  # the real nbgrader, end to end
 BIN = Path(sys.executable).parent
 HIDDEN_TEXT = ["check_closure", "wrong_order_variants", "def test_", "BEGIN HIDDEN", "autograder.hidden",
                "training_variants"]
@@ -133,8 +134,12 @@ def test_feedback_names_the_mistake_and_no_hidden_test_leaks(course):
 def test_parallel_command_records_the_same_grades(course):
     course, env = course
     serial = exported(course)
-    run([str(BIN / "mygrad"), "nbgrader", "autograde", "mygrad", "--jobs", "2", "--force",
-         "--request-timeout", "2.0"], course, env)
+    done = run([str(BIN / "mygrad"), "nbgrader", "autograde", "mygrad", "--jobs", "2", "--force",
+                "--request-timeout", "2.0"], course, env)
     run([str(BIN / "nbgrader"), "export"], course, env)
     assert exported(course) == serial
+    said = done.stdout + done.stderr  # each student's score as it finishes, then a summary
+    for student, score in serial.items():
+        assert f"{student}: {score:g} / 100" in said, (student, said[-3000:])
+    assert "graded 7 notebooks: mean " in said and "2 full marks" in said
     shutil.rmtree(course / ".mygrad-cache")

@@ -1,7 +1,9 @@
 """`mygrad nbgrader init COURSE_DIR`: a working nbgrader course for the mygrad assignment."""
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -16,13 +18,22 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
                                     LimitOutput, SaveAutoGrades)
 
-from autograder.nbgrader.preprocessor import MygradGrade
+try:
+    from autograder.nbgrader.preprocessor import MygradGrade
+except ImportError as err:
+    # Without the kit, nbgrader would only log an error about this file and go on with its stock settings:
+    # student code would run unsandboxed in its kernel and the visible checks would grade it. Stop instead.
+    raise SystemExit(
+        f"nbgrader_config.py: the mygrad kit cannot be imported here ({err}), so nothing was done and no "
+        "grade was written. Install the kit in the Python environment that runs nbgrader (for JupyterHub: the "
+        "formgrader's environment): pip install -e '/path/to/mygrad-kit[nbgrader]'; check with: "
+        "python -c 'import autograder'")
 
 c = get_config()  # noqa: F821 (defined by nbgrader when it reads this file)
 
 # This folder is the course, whatever the working directory.
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
-c.CourseDirectory.course_id = "mygrad"
+c.CourseDirectory.course_id = __COURSE_ID__
 
 # The stub that replaces each `### BEGIN SOLUTION taskN` ... `### END SOLUTION` region.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\\nraise NotImplementedError('not started')"}
@@ -35,24 +46,72 @@ c.MygradGrade.request_timeout = 5.0   # seconds for one check: an endless loop c
 c.MygradGrade.budget = 120.0          # seconds for all checks of one notebook
 c.OverwriteCells.add_missing_cells = True   # a deleted grade cell comes back (and is graded)
 
+# `nbgrader zip_collect mygrad`: files downloaded from an LMS into downloaded/mygrad/archive/ (zips are
+# unpacked), named STUDENT_mygrad.ipynb or STUDENT_20261121T093000_mygrad.ipynb (a compact timestamp: a
+# dashed time loses its minutes when nbgrader parses it). Change the pattern to your LMS's file names; it
+# must name the student_id and file_id groups.
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>[^/]+?)_(?:(?P<timestamp>\d{8}T\d{6})_)?(?P<file_id>mygrad)\.ipynb$")
+
 # Feedback shows the feedback text, never hidden test code.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 '''
 
 
-def init_course(course_dir: Path, force: bool = False) -> Path:
-    """Write the config, the source notebook and a gradebook holding the assignment; return the notebook."""
+def config_text(course_id: str) -> str:
+    return CONFIG.replace("__COURSE_ID__", repr(course_id))
+
+
+def canonical(path: Path, data: bytes):
+    """What must match for a file to count as unedited: a notebook's cell ids are random on every build."""
+    if path.suffix != ".ipynb":
+        return data
+    try:
+        nb = json.loads(data)
+        for cell in nb.get("cells", []):
+            cell.pop("id", None)
+        return nb
+    except (ValueError, AttributeError):
+        return data
+
+
+def edited(path: Path, data: bytes) -> bool:
+    return path.exists() and canonical(path, path.read_bytes()) != canonical(path, data)
+
+
+def write_unless_edited(path: Path, data: bytes, force: bool) -> str:
+    """Write path; a different file already there is kept unless force, and then kept as path.bak.
+    Returns what happened, for the command's output."""
+    if edited(path, data):
+        if not force:
+            raise FileExistsError(f"{path} exists and differs from what `mygrad nbgrader init` writes (edited?); "
+                                  "nothing was changed. Use --force to replace it (the old file is kept as "
+                                  f"{path.name}.bak)")
+        shutil.copy2(path, path.with_name(path.name + ".bak"))
+        path.write_bytes(data)
+        return f"replaced {path} (the old one is {path.name}.bak)"
+    if path.exists():
+        return f"kept {path} (unchanged)"
+    path.write_bytes(data)
+    return f"wrote {path}"
+
+
+def init_course(course_dir: Path, force: bool = False, course_id: str = "mygrad") -> list[str]:
+    """Write the config, the source notebook and a gradebook holding the assignment; return what was done.
+    An existing file that differs from what we write is never overwritten without force (FileExistsError)."""
     course_dir = Path(course_dir).resolve()
-    config = course_dir / "nbgrader_config.py"
-    if config.exists() and not force:
-        raise FileExistsError(f"{config} exists already (use --force to overwrite the config and the source)")
-    source = course_dir / "source" / ASSIGNMENT
-    source.mkdir(parents=True, exist_ok=True)
-    config.write_text(CONFIG)
-    nbformat.write(build_notebook(), str(source / NOTEBOOK))
+    config, source = course_dir / "nbgrader_config.py", course_dir / "source" / ASSIGNMENT / NOTEBOOK
+    writes = [(config, config_text(course_id).encode()),
+              (source, nbformat.writes(build_notebook()).encode())]
+    if not force:  # check both before writing either
+        for path, data in writes:
+            if edited(path, data):
+                write_unless_edited(path, data, force=False)
+    source.parent.mkdir(parents=True, exist_ok=True)
+    done = [write_unless_edited(path, data, force) for path, data in writes]
     # nbgrader creates a new gradebook by running `alembic`: it must be on PATH (our venv's bin).
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     from nbgrader.api import Gradebook
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", "mygrad") as gb:
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", course_id) as gb:
         gb.update_or_create_assignment(ASSIGNMENT)
-    return source / NOTEBOOK
+    return done

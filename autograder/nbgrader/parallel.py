@@ -21,10 +21,27 @@ from .notebook import read
 from .preprocessor import grade_cells, grade_notebook
 
 
-def grade_one(notebook: str, tasks: set[str], request_timeout: float, budget: float, cache_dir: str) -> float:
+def grade_one(notebook: str, tasks: set[str], request_timeout: float, budget: float,
+              cache_dir: str) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix="mygrad-notebook-") as tmp:
         _, results = grade_notebook(read(Path(notebook)), Path(tmp), tasks, request_timeout, budget, cache_dir)
-    return results.score
+    return results.score, results.max_score
+
+
+def student_of(notebook: Path) -> str:
+    return notebook.parent.parent.name  # submitted/<student>/<assignment>/<notebook>
+
+
+def summary(scores: dict[str, tuple[float, float]], failed: list[str]) -> str:
+    if not scores:
+        return f"graded no notebook; {len(failed)} failed: {', '.join(failed)}"
+    values = sorted(score for score, _ in scores.values())
+    most = max(m for _, m in scores.values())
+    text = (f"graded {len(scores)} notebook{'s' if len(scores) != 1 else ''}: mean {sum(values) / len(values):.2f}, "
+            f"median {values[len(values) // 2]:.2f}, lowest {values[0]:g}, highest {values[-1]:g} (of {most:g}); "
+            f"{sum(v == most for v in values)} full marks, {sum(v == 0 for v in values)} zero")
+    return text + (f"; {len(failed)} failed here (nbgrader grades and reports them below): {', '.join(failed)}"
+                   if failed else "")
 
 
 def submissions(course: Path, assignment: str) -> list[Path]:
@@ -47,12 +64,18 @@ def autograde(course: Path, assignment: str, jobs: int = 2, request_timeout: flo
         bar = progress.add_task(f"grading {len(notebooks)} notebooks with {jobs} processes", total=len(notebooks))
         futures = {pool.submit(grade_one, str(nb), tasks_of.get(nb.name, set()), request_timeout, budget,
                                str(cache_dir)): nb for nb in notebooks}
+        scores, failed = {}, []
         for future in as_completed(futures):
+            student = student_of(futures[future])
             try:
-                future.result()
+                scores[student] = future.result()
+                progress.console.print(f"{student}: {scores[student][0]:g} / {scores[student][1]:g}",
+                                       markup=False, highlight=False, soft_wrap=True)
             except Exception as err:  # nbgrader's own run below grades (and reports) this one again
+                failed.append(student)
                 console.print(f"[yellow]{futures[future]}: {type(err).__name__}: {err}[/]")
             progress.advance(bar)
+    console.print(summary(scores, sorted(failed)), markup=False, highlight=False, soft_wrap=True)
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     cmd = ["nbgrader", "autograde", assignment, f"--MygradGrade.cache_dir={cache_dir}",
            f"--MygradGrade.request_timeout={request_timeout}", f"--MygradGrade.budget={budget}"]

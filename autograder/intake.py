@@ -1,0 +1,259 @@
+"""Submission intake: whatever a student handed in, as a folder holding mygrad/ that the grader can grade.
+
+Students hand in every shape an upload dialog allows: the mygrad/ folder at any depth (a zip of a zip of a
+project, with macOS's __MACOSX/ beside it), the loose files (engine.py, nn.py, ... with or without
+__init__.py), a notebook, a .zip inside the upload folder. `prepared` finds one candidate, chosen the same
+way every time, and says in a note which one was graded. Faults in the upload (link loops, names too long
+for the file system, a file and a folder of the same name, unreadable entries) are the grader's to handle:
+whatever can be read is taken, the rest is named in a note, and grading goes on.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .catalogue import KIT_ROOT
+from .sandbox import MAX_DEPTH
+
+MAX_ZIP_BYTES, MAX_ZIP_FILES = 50 << 20, 2000
+MAX_WALKED = 5000                                        # entries looked at when searching an upload
+MAX_NAME_BYTES = 255                                     # the longest file name Linux file systems take
+MODULES = ("engine.py", "nn.py", "train.py", "warmup.py")  # the files of mygrad/ that a student writes
+NOT_THE_STUDENTS = {"__MACOSX", "__pycache__", "site-packages", "node_modules"}  # never searched
+KINDS = ("the mygrad/ folder", "loose files", "the notebook", "the zip archive")  # preferred in this order
+
+
+class GradingError(Exception):
+    """The grader itself cannot run (bad path, unreadable archive): the CLI exits non-zero with this."""
+
+
+def real_dir(path: Path) -> bool:
+    """A folder that is not a link: a link could bring in anything on the grading machine."""
+    return path.is_dir() and not path.is_symlink()
+
+
+def regular(path: Path) -> bool:
+    """A plain file, not a link, FIFO or device (reading one of those could block or leak)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def find_package(folder: Path) -> Path | None:
+    """The folder that holds mygrad/ (the submission itself, or one level down, e.g. exercises/)."""
+    for candidate in [folder, *sorted(p for p in folder.iterdir() if real_dir(p))]:
+        if real_dir(candidate / "mygrad"):
+            return candidate
+    return None
+
+
+def walk(folder: Path):
+    """(path, depth) of every entry below folder, breadth first in name order: links are listed but never
+    followed (so a link loop ends), hidden and tool folders are not entered, the work stays bounded."""
+    level, seen = [folder], 0
+    for depth in range(1, MAX_DEPTH + 1):
+        below = []
+        for top in level:
+            try:
+                names = sorted(os.listdir(top))
+            except OSError:
+                continue  # an unreadable folder: the sandbox's copy names it when it matters
+            for name in names:
+                seen += 1
+                if seen > MAX_WALKED:
+                    return
+                path = top / name
+                yield path, depth
+                if real_dir(path) and not name.startswith(".") and name not in NOT_THE_STUDENTS:
+                    below.append(path)
+        level = below
+
+
+def candidates(folder: Path) -> list[tuple[int, int, str, Path]]:
+    """(kind, depth, relative path, path) of everything in folder that could be the submission, best first."""
+    found = set()
+    for path, depth in walk(folder):
+        if path.name.startswith("._"):
+            continue  # macOS resource forks: never code
+        if path.name == "mygrad" and real_dir(path) and any(regular(p) for p in path.glob("*.py")):
+            found.add((0, depth, path))
+        elif path.name in MODULES and regular(path) and path.parent.name != "mygrad":
+            found.add((1, depth - 1, path.parent))
+        elif path.suffix.lower() == ".ipynb" and regular(path):
+            found.add((2, depth, path))
+        elif path.suffix.lower() == ".zip" and regular(path):
+            found.add((3, depth, path))
+    return sorted((kind, depth, (p.relative_to(folder).as_posix() or "."), p) for kind, depth, p in found)
+
+
+def named(kind: int, where: str) -> str:
+    return [f"the mygrad/ folder {where}/", f"the loose files in {where}/", f"the notebook {where}",
+            f"the zip archive {where}"][kind].replace(" ./", " the top folder")
+
+
+def copy_loose_files(folder: Path, into: Path, notes: list[str]) -> Path:
+    """The .py files of folder as into/mygrad/ (a package __init__.py added when the upload has none)."""
+    package = into / "mygrad"
+    package.mkdir(parents=True)
+    skipped = []
+    for path in sorted(folder.glob("*.py")):
+        try:
+            if not regular(path):
+                raise OSError("not a plain file")
+            shutil.copyfile(path, package / path.name, follow_symlinks=False)
+        except OSError as err:
+            skipped.append(f"{path.name} ({err.strerror or err})")
+    if not regular(package / "__init__.py"):
+        shutil.copyfile(KIT_ROOT / "solutions" / "mygrad" / "__init__.py", package / "__init__.py")
+    if skipped:
+        notes.append("Skipped (could not be read): " + ", ".join(skipped))
+    return into
+
+
+def notebook_package(path: Path, into: Path, notes: list[str]) -> Path | None:
+    from .nbgrader.notebook import read, write_package  # plain JSON: no nbgrader needed
+    try:
+        problems = write_package(read(path), into)
+    except Exception as err:  # whatever is wrong with a file that is not a notebook
+        notes.append(f"{path.name} is not a readable notebook ({type(err).__name__}: {str(err)[:200]})")
+        return None
+    notes += [f"Notebook: {p}" for p in problems]
+    return into
+
+
+def locate(folder: Path, work: Path, notes: list[str], rel: str = "") -> Path | None:
+    """The folder holding the chosen candidate's mygrad/ (built under work when need be), or None.
+    rel names the archive that folder came from, for the notes; archives inside archives are not opened."""
+    found = candidates(folder)
+    for i, (kind, depth, where, path) in enumerate(found):
+        if kind == 0:
+            root = path.parent
+        elif kind == 1:
+            root = copy_loose_files(path, work / f"files{i}", notes)
+        elif kind == 2:
+            root = notebook_package(path, work / f"notebook{i}", notes)
+        elif not rel:  # a zip in the upload: search inside it the same way
+            extract(path, work / f"zip{i}", notes)
+            root = locate(work / f"zip{i}", work / f"in-zip{i}", notes, f"{where}: ")
+            if root is not None:
+                return root  # the nested search said what it graded
+        else:
+            root = None
+        if root is not None:
+            others = [rel + named(k, w) for k, _, w, _ in found if (k, w) != (kind, where)]
+            if (kind, depth, rel, others) == (0, 1, "", []):
+                return root  # the usual shape: nothing to say
+            notes.insert(0, f"Graded {rel}{named(kind, where)}" + (
+                f" (also found, not graded: {', '.join(others[:5])})" if others else ""))
+            return root
+    return None
+
+
+def extract(archive: Path, into: Path, notes: list[str] | None = None) -> None:
+    """Extract what can be extracted; each entry left out is named in notes (one note per archive)."""
+    notes = [] if notes is None else notes
+    into.mkdir(parents=True, exist_ok=True)
+    skipped: list[str] = []
+    try:
+        with zipfile.ZipFile(archive) as z:
+            infos = z.infolist()
+            if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
+                notes.append(f"{archive.name}: the archive is too large to grade (limits: {MAX_ZIP_FILES} files, "
+                             f"{MAX_ZIP_BYTES >> 20} MiB): nothing was extracted")
+                return
+            budget = MAX_ZIP_BYTES
+            for info in infos:
+                why = extract_entry(z, info, into, budget)
+                if isinstance(why, int):
+                    budget -= why
+                elif why:
+                    skipped.append(f"{info.filename[:80]!r} ({why})")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
+        notes.append(f"{archive.name}: not a readable zip archive ({str(err)[:200]})")
+    if skipped:
+        notes.append(f"Skipped in {archive.name} ({len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'}): "
+                     + "; ".join(skipped[:10]))
+
+
+def extract_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, into: Path, budget: int) -> int | str:
+    """Bytes written for one entry, or why it was left out ('' for entries not worth a mention)."""
+    parts = [p for p in info.filename.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
+        return ""  # macOS metadata
+    if ".." in parts or info.filename.startswith(("/", "\\")) or ":" in parts[0]:
+        return "it points outside the archive"
+    if len(parts) > MAX_DEPTH:
+        return f"folders nested more than {MAX_DEPTH} deep"
+    if any(len(p.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for p in parts):
+        return "name too long"
+    target = into.joinpath(*parts)
+    try:
+        if info.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            return 0
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with z.open(info) as src, open(target, "xb") as dst:
+            data = src.read(min(budget, info.file_size) + 1)  # the header's size can lie
+            if len(data) > min(budget, info.file_size):
+                raise ValueError("larger than it says")
+            dst.write(data)
+        return len(data)
+    except (FileExistsError, NotADirectoryError, IsADirectoryError):
+        return "a file and a folder of the same name"
+    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError, EOFError) as err:
+        with contextlib.suppress(OSError):
+            if target.is_file() and not target.is_symlink():
+                target.unlink()  # no half-written file
+        if isinstance(err, OSError) and err.errno == errno.ENAMETOOLONG:
+            return "name too long"
+        return f"unreadable: {type(err).__name__}: {str(err)[:100]}"
+
+
+def missing_message(folder: Path, notes: list[str] = ()) -> str:
+    """Why nothing was graded, for the student: what the upload held, what went wrong, what we look for."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        entries = []
+    found = ", ".join(p.name for p in entries[:8]) or "nothing"
+    links = " (links are not followed: hand in the folders themselves)" if any(
+        p.is_symlink() for p in entries) else ""
+    return (f"No mygrad/ package was found in the submission (it holds: {found}){links}. "
+            + "".join(f"{n}. " for n in notes) + "Hand in the folder that contains mygrad/, the files of "
+            f"mygrad/ ({', '.join(MODULES)}), a .zip of either, or your notebook.")
+
+
+@contextlib.contextmanager
+def prepared(path: Path, notes: list[str] | None = None):
+    """The submission as a folder holding mygrad/ (or, when none is found, the upload as it was, for
+    missing_message). Appended to notes: what was graded, what was left out and why."""
+    notes = [] if notes is None else notes
+    path = Path(path)
+    if not path.exists():
+        raise GradingError(f"{path}: no such file or folder")
+    path = path.resolve()  # the instructor's own link to a submission is followed; links inside it are not
+    with tempfile.TemporaryDirectory(prefix="mygrad-submission-") as tmp:
+        work, upload = Path(tmp), Path(tmp) / "upload"
+        upload.mkdir()
+        if path.is_dir():
+            if os.access(path, os.R_OK | os.X_OK):
+                upload = path
+            else:
+                notes.append(f"{path.name}: the folder is not readable")
+        elif path.is_file() and path.suffix.lower() == ".zip":
+            extract(path, upload, notes)
+        elif path.is_file():  # one loose file, a notebook, or something that is no submission: look at it
+            try:
+                shutil.copyfile(path, upload / path.name)
+            except OSError as err:
+                notes.append(f"{path.name} could not be read ({err.strerror or err})")
+        else:
+            notes.append(f"{path.name} is not a file or folder that can be graded (a device or a pipe?)")
+        yield locate(upload, work, notes) or upload

@@ -1,0 +1,164 @@
+"""Intake: every upload shape students use is found and graded; faults in an upload never stop the grade.
+
+Most tests look only at what `prepared` makes of an upload (fast, nothing runs); a few grade end to end and
+compare with the same code handed in as a plain folder.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import samples
+from autograder.catalogue import KIT_ROOT
+from autograder.grade import grade
+from autograder.intake import MAX_ZIP_FILES, prepared
+
+SOLVED = KIT_ROOT / "solutions" / "mygrad"
+MODULES = ["engine.py", "nn.py", "train.py", "warmup.py"]
+
+
+def intake(path):
+    """(the mygrad/ files of what would be graded, as {name: text}, or None; the notes)."""
+    notes = []
+    with prepared(path, notes) as folder:
+        package = folder / "mygrad"
+        files = {p.name: p.read_text() for p in package.glob("*.py")} if package.is_dir() else None
+    return files, notes
+
+
+def zip_of(archive: Path, files: dict[str, bytes | str]) -> Path:
+    with zipfile.ZipFile(archive, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return archive
+
+
+def solved_files(prefix: str = "", macos: bool = False) -> dict[str, str]:
+    files = {f"{prefix}{p.name}": p.read_text() for p in SOLVED.glob("*.py")}
+    if macos:  # what macOS's "Compress" adds beside every file
+        files |= {f"__MACOSX/{prefix}._{p.name}": "\0\5\26\7 resource fork" for p in SOLVED.glob("*.py")}
+    return files
+
+
+@pytest.mark.parametrize("with_init", [True, False])
+def test_loose_files_from_an_upload_dialog_become_the_package(tmp_path, with_init):
+    for name in MODULES + (["__init__.py"] if with_init else []):
+        (tmp_path / name).write_text((SOLVED / name).read_text() + f"\n# student copy of {name}\n")
+    files, notes = intake(tmp_path)
+    assert all(f"# student copy of {name}" in files[name] for name in MODULES)
+    assert "__init__.py" in files and notes == ["Graded the loose files in the top folder"]
+
+
+def test_a_zip_nested_two_levels_with_macos_metadata_beside_it(tmp_path):
+    archive = zip_of(tmp_path / "sub.zip", solved_files("Archive/my-project/mygrad/", macos=True))
+    files, notes = intake(archive)
+    assert files["engine.py"] == (SOLVED / "engine.py").read_text() and not any(n.startswith("._") for n in files)
+    assert notes == ["Graded the mygrad/ folder Archive/my-project/mygrad/"]
+
+
+def test_an_unzipped_upload_with_macos_metadata_is_graded_from_the_real_folder(tmp_path):
+    for name, text in solved_files("Archive/mygrad/", macos=True).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "__MACOSX" / "mygrad").mkdir()  # a decoy that sorts first: never searched
+    (tmp_path / "__MACOSX" / "mygrad" / "engine.py").write_text("raise SystemExit")
+    files, notes = intake(tmp_path)
+    assert files["engine.py"] == (SOLVED / "engine.py").read_text()
+    assert notes == ["Graded the mygrad/ folder Archive/mygrad/"]
+
+
+def test_a_zip_inside_the_upload_folder(tmp_path):
+    zip_of(tmp_path / "handin.zip", solved_files("mygrad/"))
+    files, notes = intake(tmp_path)
+    assert set(MODULES) <= set(files) and notes == ["Graded handin.zip: the mygrad/ folder mygrad/"]
+
+
+def test_a_notebook_in_the_upload_folder(tmp_path):
+    from autograder.nbgrader.notebook import build_notebook
+    import nbformat
+    nbformat.write(build_notebook(), str(tmp_path / "mygrad.ipynb"))  # the source notebook: model answers
+    files, notes = intake(tmp_path)
+    assert "class Value" in files["engine.py"] and notes == ["Graded the notebook mygrad.ipynb"]
+
+
+def test_several_candidates_one_chosen_the_same_way_every_time_and_named(tmp_path):
+    for name in MODULES:
+        (tmp_path / "b" / "mygrad").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "b" / "mygrad" / name).write_text("# deeper b\n")
+        (tmp_path / "a" / "mygrad").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "a" / "mygrad" / name).write_text("# deeper a\n")
+        (tmp_path / name).write_text("# loose\n")
+    (tmp_path / "mygrad.ipynb").write_text("{}")
+    first = intake(tmp_path)
+    assert first == intake(tmp_path)
+    files, notes = first
+    assert files["engine.py"] == "# deeper a\n"  # a mygrad/ folder first, then the shallowest, then by name
+    assert notes[0].startswith("Graded the mygrad/ folder a/mygrad/ (also found, not graded: ")
+    assert "b/mygrad/" in notes[0] and "the loose files in the top folder" in notes[0] and "mygrad.ipynb" in notes[0]
+
+
+def test_a_link_loop_is_not_followed(tmp_path):
+    shutil.copytree(SOLVED, tmp_path / "work" / "mygrad")
+    (tmp_path / "work" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "work" / "self").symlink_to("self")
+    files, _ = intake(tmp_path)
+    assert files["engine.py"] == (SOLVED / "engine.py").read_text()
+
+
+def test_faulty_zip_entries_are_skipped_and_named_and_the_rest_graded(tmp_path):
+    archive = zip_of(tmp_path / "faults.zip", solved_files("mygrad/") | {
+        "mygrad/" + "n" * 300 + ".py": "x = 1\n", "notes": "a file ...", "notes/today.txt": "... and a folder",
+        "../outside.py": "x = 1\n", "mygrad/broken.py": "y = 2\n" * 50})
+    raw = bytearray(archive.read_bytes())  # corrupt broken.py's compressed data: its CRC check fails
+    at = raw.index(b"y = 2\n" * 50)
+    raw[at:at + 6] = b"z = 3\n"
+    archive.write_bytes(bytes(raw))
+    files, notes = intake(archive)
+    assert files["engine.py"] == (SOLVED / "engine.py").read_text() and "broken.py" not in files
+    skipped = notes[-1]
+    assert skipped.startswith("Skipped in faults.zip (4 entries)")
+    for why in ["name too long", "a file and a folder of the same name", "points outside", "'mygrad/broken.py'"]:
+        assert why in skipped, (why, skipped)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: (d / "bad.zip").write_text("not a zip") and d / "bad.zip", "not a readable zip archive"),
+    (lambda d: zip_of(d / "many.zip", {f"f{i}": "" for i in range(MAX_ZIP_FILES + 1)}), "too large to grade"),
+    (lambda d: (d / "essay.txt").write_text("hi") and d / "essay.txt", "it holds: essay.txt"),
+    (lambda d: d, "it holds: nothing"),
+    (lambda d: Path("/dev/null"), "not a file or folder that can be graded"),
+    (lambda d: (d / "x.ipynb").write_text("{") and d, "not a readable notebook"),
+])
+def test_what_is_no_submission_gets_a_report_with_zero_and_the_reason(tmp_path, make, message):
+    results = grade(make(tmp_path))
+    assert results.score == 0 and results.max_score == 100 and results.isolation == "none (nothing ran)"
+    assert all(message in t.output and "No mygrad/ package" in t.output for t in results.tests), results.tests[0]
+
+
+def test_the_cli_writes_a_report_for_a_broken_zip(tmp_path):
+    (tmp_path / "bad.zip").write_bytes(b"PK\3\4 broken")
+    run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(tmp_path / "bad.zip"), "--json",
+                          str(tmp_path / "r.json"), "--quiet"], capture_output=True, text=True)
+    assert run.returncode == 0 and "not a readable zip archive" in (tmp_path / "r.json").read_text()
+
+
+@pytest.mark.parametrize("shape", ["loose", "nested-zip", "zip-in-folder"])
+def test_each_shape_grades_the_same_as_the_plain_folder(tmp_path, shape):
+    folder = samples.materialize(samples.load("bugs")["bias-missing"], tmp_path / "plain")
+    expected = grade(folder, request_timeout=2.0)
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    if shape == "loose":
+        for path in (folder / "mygrad").glob("*.py"):
+            shutil.copy(path, upload)
+    else:
+        files = {f"Archive/proj/mygrad/{p.name}": p.read_bytes() for p in (folder / "mygrad").glob("*.py")}
+        upload = zip_of(tmp_path / "sub.zip" if shape == "nested-zip" else upload / "sub.zip", files)
+        upload = upload if shape == "nested-zip" else upload.parent
+    results = grade(upload, request_timeout=2.0)
+    assert results.score == expected.score and 0 < results.score < 100
+    assert results.notes[0].startswith("Graded ")
