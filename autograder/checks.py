@@ -111,7 +111,7 @@ def closure_variants(op, x, y, k, out_data, preset, g):
         variants.append(('assign-not-accumulate', [x * g]))
     if op == 'mul':
         variants.append(('mul-uses-own-input', [preset[0] + x * g, preset[1] + y * g]))
-        variants.insert(0, ('mul-uses-grad-not-data', [preset[0] + preset[1] * g, preset[1] + preset[0] * g]))
+        variants.insert(0, ('uses-grad-not-data', [preset[0] + preset[1] * g, preset[1] + preset[0] * g]))
     if op == 'tanh':
         variants.append(('tanh-uses-input', [preset[0] + (1 - x ** 2) * g]))
     if op == 'relu' and x == 0:

@@ -26,7 +26,7 @@ DIAGNOSES = {
                     "or indented inside `_backward`.",
     "graph-too-large": "The graph below one result holds thousands of nodes: an operation builds far more than "
                        "it needs (e.g. a sum of many zero terms).",
-    "mul-uses-grad-not-data": "In `a * b`, the backward pass multiplies by the other input's `.grad` instead of "
+    "uses-grad-not-data": "In `a * b`, the backward pass multiplies by the other input's `.grad` instead of "
                               "its `.data`.",
     "forward-value-wrong": "An operation computes the wrong value going forward (often a reflected operator: "
                            "`5 - a` computing `a - 5`).",

@@ -43,7 +43,7 @@ def creation_order(n: int, children, rng) -> list[int]:
     return order
 
 
-def recorded_request(reference, spec, rng):
+def recorded_request(reference, spec, rng, repeats):
     """The children of each node, and the request: the nodes' data and children, a creation order that is not
     topological, and a label per node (drawn here: a closure's log says nothing about the graph's order)."""
     children = children_of(spec)
@@ -51,7 +51,7 @@ def recorded_request(reference, spec, rng):
     data = reference.run("graph", spec=spec)[0]["data"]
     return children, {"nodes": [[d, kids] for d, kids in zip(data, children)],
                       "creation": creation_order(len(children), children, rng),
-                      "labels": rng.sample(range(10**6), len(children))}
+                      "labels": [rng.sample(range(10**6), len(children)) for _ in range(repeats)]}
 
 
 def order_note(problems) -> str:
@@ -72,7 +72,7 @@ def raise_first(problems, what):
 
 def check_sort(student, reference, spec, rng=None, repeats=3):
     """topological_sort: every node once, children first, root last; over several fresh builds."""
-    children, request = recorded_request(reference, spec, rng)
+    children, request = recorded_request(reference, spec, rng, repeats)
     n = len(children)
     runs = student.run("recorded", **request, grads=[0.0] * n, call="sort", repeats=repeats)
     if len(runs) != repeats or any("order" not in r or not in_range(r["order"] + r["again"], n, 10 * n + 10, -1)
@@ -147,18 +147,18 @@ def log_problem(log, children, data, first_call_ok=True):
 def check_backward(student, reference, spec, rng=None, calls=1, repeats=3, slow=False, what=""):
     """backward(): seeds the output with 1.0, calls every closure once, each after its parents' closures,
     and changes no other grad; `calls` calls in a row each do the same."""
-    children, request = recorded_request(reference, spec, rng)
+    children, request = recorded_request(reference, spec, rng, repeats)
     n = len(children)
     presets = [round(0.5 + 0.25 * i, 2) for i in range(n)]
     runs = student.run("recorded", **request, grads=presets, call="backward", calls=calls, repeats=repeats,
                        slow=slow)
-    index = {label: i for i, label in enumerate(request["labels"])}
+    index = [{label: i for i, label in enumerate(labels)} for labels in request["labels"]]
     if len(runs) != repeats or any(len(r.get("logs", ())) != calls or len(r.get("grads", ())) != n or
-                                   not all(len(log) <= 10 * n + 10 and all(x in index for x in log)
-                                           for log in r["logs"]) for r in runs):
+                                   not all(len(log) <= 10 * n + 10 and all(x in index[k] for x in log)
+                                           for log in r["logs"]) for k, r in enumerate(runs)):
         fail("backward(): the answer from your code's process did not have one log per call", 'bad-response')
-    for run in runs:
-        run['logs'] = [[index[x] for x in log] for log in run['logs']]
+    for k, run in enumerate(runs):
+        run['logs'] = [[index[k][x] for x in log] for log in run['logs']]
     data = [node[0] for node in request["nodes"]]
     problems = []
     for run in runs:

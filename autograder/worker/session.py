@@ -117,7 +117,7 @@ class Session:
 
     def recorded(self, nodes, creation, grads, labels, call='backward', calls=1, repeats=1):
         """A graph whose closures only record that they were called (each logs its label, a number the grader
-        drew), made with the student's constructor in the order `creation` (not a topological order), children
+        drew, new for each repeat), made with the student's constructor in the order `creation` (not a topological order), children
         set afterwards in that order too; then `calls` calls of the root's backward() (logs of closure calls,
         and every grad after), or of topological_sort(root)."""
         engine = self.mods('engine')
@@ -140,7 +140,7 @@ class Session:
             for _ in range(calls):
                 log = []
                 for i in creation:
-                    made[i]._backward = recording_closure(log, labels[i], 10 * len(made) + 10)
+                    made[i]._backward = recording_closure(log, labels[r][i], 10 * len(made) + 10)
                     made[i].grad = grads[i]
                 root.backward()
                 logs.append(log)
