@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import json
 import multiprocessing
@@ -24,7 +25,7 @@ from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import CONSOLE_HTML_FORMAT, Console
 from rich.progress import Progress
 
 from . import catalogue, report
@@ -240,9 +241,10 @@ def outcome(future) -> dict | None:
 
 def feedback_page(results: Results, title: str) -> str:
     """The terminal report (report.render) as a standalone HTML page."""
-    console = Console(record=True, width=130, file=io.StringIO(), force_terminal=True, color_system="truecolor")
+    console = Console(record=True, width=110, file=io.StringIO(), force_terminal=True, color_system="truecolor")
     report.render(results, console=console, title=title)
-    return console.export_html(inline_styles=True)
+    page = console.export_html(inline_styles=True, code_format=CONSOLE_HTML_FORMAT)
+    return page.replace("<head>", f"<head>\n<title>{html.escape(title)}</title>", 1)
 
 
 def write_student(out: Path, student: str, results: Results) -> None:
@@ -272,6 +274,11 @@ def needs_a_look(results: Results) -> list[str]:
     return why
 
 
+def say(console: Console, text: str) -> None:
+    """One line, as written: paths and student names are never read as markup, nor wrapped."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 # ---- the command --------------------------------------------------------------------------------------
 
 def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = None, settings: Settings = Settings(),
@@ -279,11 +286,11 @@ def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = N
     console = console or Console(stderr=True)
     entries, skipped = discover(submissions)
     if not entries:
-        console.print(f"mygrad grade-all: nothing to grade in {submissions} (expected folders holding mygrad/, "
-                      ".zip files or .ipynb notebooks, one per student)", markup=False)
+        say(console, f"mygrad grade-all: nothing to grade in {submissions} (expected folders holding mygrad/, "
+                      ".zip files or .ipynb notebooks, one per student)")
         return BAD_ARGS
     for name in skipped:
-        console.print(f"skipped {name}: not a folder, .zip or .ipynb", markup=False)
+        say(console, f"skipped {name}: not a folder, .zip or .ipynb")
     cache = out / ".cache"
     started = time.monotonic()
     graded: dict[str, Results] = {}
@@ -329,12 +336,11 @@ def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = N
     write_atomic(out / "class-report.html", class_report(graded, skipped, needs_a_look))
     look = sum(1 for r in graded.values() if needs_a_look(r))
     scores = sorted(r.score for r in graded.values())
-    console.print(f"graded {len(graded)} of {len(entries)} submissions ({hits} from the cache) "
+    say(console, f"graded {len(graded)} of {len(entries)} submissions ({hits} from the cache) "
                   f"in {time.monotonic() - started:.0f} s: median {scores[len(scores) // 2] if scores else 0:g}, "
-                  f"{len(failed)} could not be graded, {look} need a look; see {out / 'class-report.html'}",
-                  markup=False, highlight=False, soft_wrap=True)
+                  f"{len(failed)} could not be graded, {look} need a look; see {out / 'class-report.html'}")
     if not complete:
-        console.print(f"interrupted: {len(entries) - len(graded)} left; run the same command again to grade "
-                      "only those", markup=False)
+        say(console, f"interrupted: {len(entries) - len(graded)} left; run the same command again to grade only "
+                     "those")
         return INTERRUPTED
     return NOT_ALL_GRADED if failed else OK

@@ -32,6 +32,7 @@ def plots(graded: dict[str, Results], codes: Counter) -> list[tuple[str, str]]:
     try:
         import matplotlib
         from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         return []
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, searchable, readable in the DOM
@@ -40,6 +41,7 @@ def plots(graded: dict[str, Results], codes: Counter) -> list[tuple[str, str]]:
     ax = histogram.subplots()
     ax.hist([r.score for r in graded.values()], bins=20, range=(0, most), color="#4c72b0", edgecolor="white")
     ax.set(title="Scores", xlabel=f"points (of {most:g})", ylabel="students")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
     tasks = list(dict.fromkeys(t for r in graded.values() for t in r.task_scores()))
     shares = {kind: [] for kind in ("full marks", "partial", "nothing")}
@@ -56,6 +58,7 @@ def plots(graded: dict[str, Results], codes: Counter) -> list[tuple[str, str]]:
         left = [a + b for a, b in zip(left, counts)]
     ax.invert_yaxis()
     ax.set(title="Marks per task", xlabel="students")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="lower right", fontsize="small")
 
     top = codes.most_common(25)
@@ -64,6 +67,7 @@ def plots(graded: dict[str, Results], codes: Counter) -> list[tuple[str, str]]:
     ax.barh([c for c, _ in top], [n for _, n in top], color="#8172b3")
     ax.invert_yaxis()
     ax.set(title="Diagnoses: students with each code", xlabel="students")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return [("scores", svg(histogram)), ("tasks", svg(per_task)), ("diagnoses", svg(diagnoses))]
 
 
