@@ -56,17 +56,20 @@ class Settings:
 # ---- finding the submissions --------------------------------------------------------------------------
 
 def discover(folder: Path) -> tuple[list[Entry], list[str]]:
-    """The students' entries in folder (sorted), and the names of what is not a submission."""
-    entries, skipped = [], []
+    """The students' entries in folder (sorted), and what was skipped: "name: why"."""
+    entries, skipped, seen = [], [], {}
     for child in sorted(Path(folder).iterdir()):
         if child.name.startswith(".") or child.name == "__MACOSX":
             continue
-        if child.is_dir():
-            entries.append(locate(child))
-        elif child.suffix.lower() in GRADABLE:
-            entries.append(Entry(child.stem, child))
-        else:
-            skipped.append(child.name)
+        if not child.is_dir() and child.suffix.lower() not in GRADABLE:
+            skipped.append(f"{child.name}: not a folder, .zip or .ipynb")
+            continue
+        entry = locate(child) if child.is_dir() else Entry(child.stem, child)
+        if entry.student in seen:  # alice/ and alice.zip: grading either would overwrite the other
+            skipped.append(f"{child.name}: the same student id as {seen[entry.student]} (keep one)")
+            continue
+        seen[entry.student] = child.name
+        entries.append(entry)
     return entries, skipped
 
 
@@ -289,8 +292,8 @@ def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = N
         say(console, f"mygrad grade-all: nothing to grade in {submissions} (expected folders holding mygrad/, "
                       ".zip files or .ipynb notebooks, one per student)")
         return BAD_ARGS
-    for name in skipped:
-        say(console, f"skipped {name}: not a folder, .zip or .ipynb")
+    for why in skipped:
+        say(console, f"skipped {why}")
     cache = out / ".cache"
     started = time.monotonic()
     graded: dict[str, Results] = {}

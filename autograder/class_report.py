@@ -104,6 +104,6 @@ def class_report(graded: dict[str, Results], skipped: list[str], needs_a_look) -
     parts.append("</table><h2>Tasks</h2><ul>" + "".join(f"<li>{escape(t)}: {escape(titles[t])}</li>" for t in titles)
                  + "</ul>")
     if skipped:
-        parts.append("<h2>Skipped (not a submission)</h2><ul>" + "".join(f"<li>{escape(s)}</li>" for s in skipped)
+        parts.append("<h2>Skipped</h2><ul>" + "".join(f"<li>{escape(s)}</li>" for s in skipped)
                      + "</ul>")
     return "".join(parts) + "</body></html>"
