@@ -59,7 +59,7 @@ def plots(graded: dict[str, Results], codes: Counter) -> list[tuple[str, str]]:
     ax.invert_yaxis()
     ax.set(title="Marks per task", xlabel="students")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")  # beside the bars, never on them
 
     top = codes.most_common(25)
     diagnoses = Figure(figsize=(7, 0.6 + 0.3 * max(len(top), 1)))
