@@ -92,6 +92,38 @@ def cmd_gradescope(args) -> int:
     return 0
 
 
+def cmd_grade_all(args) -> int:
+    from pathlib import Path
+
+    from . import catalogue
+    from .batch import BAD_ARGS, Settings, grade_all
+    def bad(message: str) -> int:
+        print(f"mygrad grade-all: {message}", file=sys.stderr)
+        return BAD_ARGS
+    unknown = sorted(set(args.task or ()) - set(catalogue.load()))
+    if unknown:
+        return bad(f"unknown task {', '.join(unknown)} (known: {', '.join(catalogue.load())})")
+    if not Path(args.submissions).is_dir():
+        return bad(f"{args.submissions}: not a folder (give the folder holding one entry per student)")
+    if args.jobs < 1:
+        return bad("--jobs must be at least 1")
+    if args.scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            return bad("--scheduler needs Dask: pip install -e '.[cluster]'")
+    try:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return bad(f"cannot create the output folder {args.out} ({err.strerror})")
+    settings = Settings(tuple(sorted(set(args.task))) if args.task else None, args.isolation, args.budget,
+                        args.request_timeout)
+    try:
+        return grade_all(Path(args.submissions), Path(args.out), args.jobs, args.scheduler, settings, args.force)
+    except OSError as err:  # e.g. the Dask scheduler cannot be reached
+        return bad(f"{type(err).__name__}: {err}")
+
+
 def cmd_nbgrader_init(args) -> int:
     from .nbgrader.course import init_course
     try:
@@ -148,6 +180,33 @@ def parser() -> argparse.ArgumentParser:
                     help="when students see each test's result and feedback: visible (at once), after_due_date, "
                          "after_published (when you publish grades) or hidden (never) (default: visible)")
     gs.set_defaults(run=cmd_gradescope)
+    ga = sub.add_parser("grade-all", help="grade a whole class in parallel: results, gradebook, class report",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description="Grade every entry of SUBMISSIONS (a folder per student holding mygrad/ at any "
+                                    "depth, as in an LMS export, or a .zip or .ipynb per student; the student id is "
+                                    "the entry's name without extension).",
+                        epilog="writes (in --out):\n"
+                               "  students/ID/results.json   Gradescope format\n"
+                               "  students/ID/feedback.html  the report, as a page\n"
+                               "  gradebook.csv              student, total, one column per task\n"
+                               "  class-report.html          plots and the submissions that need a look\n"
+                               "A re-run grades only what changed (or all of it after a change to the grader); "
+                               "Ctrl-C keeps what finished.\n"
+                               "exit status: 0 every submission graded; 1 some could not be graded (each has a "
+                               "results.json with 0 points and the reason; a re-run tries them again); 2 bad "
+                               "arguments or nothing to grade; 130 interrupted.")
+    ga.add_argument("submissions", metavar="SUBMISSIONS", help="the folder holding one entry per student")
+    ga.add_argument("--out", default="grades", help="where the results go (default: grades/, created if missing)")
+    ga.add_argument("--jobs", "-j", type=int, default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                    else os.cpu_count() or 1, help="grading processes (default: all cores)")
+    ga.add_argument("--scheduler", metavar="ADDRESS", help="grade on a Dask cluster, e.g. tcp://host:8786 (needs the "
+                                                           "cluster extra; every worker needs the kit and bubblewrap)")
+    ga.add_argument("--task", action="append", metavar="ID", help="grade only this task (repeatable)")
+    ga.add_argument("--isolation", choices=["bubblewrap", "rlimit"], help="force an isolation mode")
+    ga.add_argument("--budget", type=float, default=120.0, help="seconds of student code per submission (default 120)")
+    ga.add_argument("--request-timeout", type=float, default=5.0, help="seconds per check (default 5)")
+    ga.add_argument("--force", action="store_true", help="regrade everything, ignoring the cache")
+    ga.set_defaults(run=cmd_grade_all)
     nb = sub.add_parser("nbgrader", help="the nbgrader course: init, parallel autograde")
     nbsub = nb.add_subparsers(dest="nbgrader_command", required=True, metavar="COMMAND")
     init = nbsub.add_parser("init", help="create an nbgrader course with the mygrad assignment")

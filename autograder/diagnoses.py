@@ -103,6 +103,8 @@ DIAGNOSES = {
     "time-budget": "The submission used up its total time budget before this check.",
     "forbidden-import": "The submission imports the reference, the solutions, the grader or another autograd "
                         "library: no points are given for checks that ran with it.",
+    "not-gradable": "The submission could not be graded at all (an unreadable archive or notebook, or no "
+                    "mygrad/ package, .zip or notebook in it): the message says why. Hand it in again.",
     "grader-error": "The grader itself could not complete this check (not a fault of the submission): the "
                     "instructor should look at it.",
     "needs-earlier-task": "This check relies on an earlier task that fails: fix that task first.",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,3 +93,12 @@ class Results:
                        "status": t.status, "output": t.output, "tags": t.tags, "visibility": visibility}
                       for t in self.tests],
         }
+
+    def to_dict(self) -> dict:
+        """Every field as plain JSON data (the batch cache keeps this); `from_dict` reads it back."""
+        return {"tests": [asdict(t) for t in self.tests], "execution_time": self.execution_time,
+                "isolation": self.isolation, "notes": list(self.notes)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Results":
+        return cls([TestResult(**t) for t in data["tests"]], data["execution_time"], data["isolation"], data["notes"])

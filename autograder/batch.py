@@ -1,0 +1,349 @@
+"""`mygrad grade-all SUBMISSIONS`: grade a whole class on every core (or a Dask cluster), resumably.
+
+The steps: find each student's entry; key it by a hash of its files and of the grader; grade what the cache
+lacks in long-lived worker processes (each calls grade() again and again, so no interpreter or pytest
+start-up per submission; each submission still gets its own fresh sandboxed worker inside grade()); as each
+finishes, write its results.json and feedback page; then the gradebook CSV, the class report and a summary.
+Every file is written atomically, so an interrupted run keeps what finished and a re-run resumes.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
+
+from rich.console import CONSOLE_HTML_FORMAT, Console
+from rich.progress import Progress
+
+from . import catalogue, report
+from .catalogue import KIT_ROOT
+from .results import Results, TestResult
+
+GRADABLE = (".zip", ".ipynb")
+MAX_DEPTH = 8        # how deep in a student's folder mygrad/ (or a .zip, a notebook) is looked for
+HIDDEN_SUITES = "autograder/hidden/"
+OK, NOT_ALL_GRADED, BAD_ARGS, INTERRUPTED = 0, 1, 2, 130   # exit statuses (the CLI's help lists them)
+
+
+@dataclass
+class Entry:
+    student: str        # the entry's name without extension
+    path: Path | None   # what grade() gets: a folder holding mygrad/, a .zip or a notebook; None if none
+    problem: str = ""   # why nothing gradable was found
+
+
+@dataclass
+class Settings:
+    tasks: tuple[str, ...] | None = None
+    mode: str | None = None
+    budget: float = 120.0
+    request_timeout: float = 5.0
+
+
+# ---- finding the submissions --------------------------------------------------------------------------
+
+def discover(folder: Path) -> tuple[list[Entry], list[str]]:
+    """The students' entries in folder (sorted), and what was skipped: "name: why"."""
+    entries, skipped, seen = [], [], {}
+    for child in sorted(Path(folder).iterdir()):
+        if child.name.startswith(".") or child.name == "__MACOSX":
+            continue
+        if not child.is_dir() and child.suffix.lower() not in GRADABLE:
+            skipped.append(f"{child.name}: not a folder, .zip or .ipynb")
+            continue
+        entry = locate(child) if child.is_dir() else Entry(child.stem, child)
+        if entry.student in seen:  # alice/ and alice.zip: grading either would overwrite the other
+            skipped.append(f"{child.name}: the same student id as {seen[entry.student]} (keep one)")
+            continue
+        seen[entry.student] = child.name
+        entries.append(entry)
+    return entries, skipped
+
+
+def locate(folder: Path) -> Entry:
+    """A student's folder (an LMS export nests it): the shallowest folder holding mygrad/, else its one
+    .zip or notebook. Links are not followed and hidden folders (.git, .ipynb_checkpoints) not entered."""
+    packages, files, level = [], [], [folder]
+    for depth in range(MAX_DEPTH + 1):
+        below = []
+        for top in level:
+            try:
+                children = sorted(os.scandir(top), key=lambda e: e.name)
+            except OSError:
+                continue
+            for child in children:
+                if child.is_dir(follow_symlinks=False) and not child.name.startswith("."):
+                    (packages if child.name == "mygrad" else below).append(Path(child.path))
+                elif child.is_file(follow_symlinks=False) and Path(child.name).suffix.lower() in GRADABLE:
+                    files.append(Path(child.path))
+        if packages:
+            return Entry(folder.name, packages[0].parent)
+        level = below
+    if len(files) == 1:
+        return Entry(folder.name, files[0])
+    held = ", ".join(sorted(p.name for p in folder.iterdir())[:8]) or "nothing"
+    if files:
+        return Entry(folder.name, None, f"{folder.name}/ holds {len(files)} archives or notebooks and no mygrad/ "
+                                        f"folder: keep one ({', '.join(f.name for f in files[:5])})")
+    return Entry(folder.name, None, f"no mygrad/ folder, .zip or .ipynb was found in {folder.name}/ (it holds: {held})")
+
+
+# ---- the cache: results by what was graded and by what graded it -------------------------------------
+
+@lru_cache(maxsize=None)
+def grader_fingerprint() -> str:
+    """Changes whenever the grader, the reference engine, the catalogue or the kit's version does."""
+    digest = hashlib.sha256(version("mygrad-kit").encode())
+    files = [*(KIT_ROOT / "autograder").rglob("*"), *(KIT_ROOT / "mygrad_ref").rglob("*"),
+             KIT_ROOT / "solutions" / "tasks.toml"]
+    for path in sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(KIT_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def content_hash(path: Path, digest=None) -> str:
+    """A hash of a file, or of a folder's names, file contents and link targets (links are not followed)."""
+    digest = digest or hashlib.sha256()
+    if path.is_symlink():
+        digest.update(b"L" + os.readlink(path).encode(errors="surrogateescape"))
+    elif path.is_file():
+        digest.update(b"F" + str(path.stat().st_size).encode() + b"\0")
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    elif path.is_dir():
+        for child in sorted(path.iterdir()):
+            if child.name != "__pycache__":
+                digest.update(b"D" + child.name.encode(errors="surrogateescape") + b"\0")
+                content_hash(child, digest)
+    return digest.hexdigest()
+
+
+def cache_key(entry: Entry, settings: Settings) -> str:
+    text = f"{grader_fingerprint()}|{settings}|{entry.path.name}|{content_hash(entry.path)}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside path, then rename: a reader (or a re-run) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+# ---- grading one submission (runs in a worker process, local or on a Dask worker) ---------------------
+
+_interrupted = False
+
+
+def worker_init() -> None:
+    """Ctrl-C reaches the workers too: remember it, so a grade it cut short is never taken as a result."""
+    def on_sigint(signum, frame):
+        global _interrupted
+        _interrupted = True
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGINT, on_sigint)
+
+
+def not_graded(message: str, code: str, tasks=None) -> Results:
+    """Zero points on every task, with the reason on each row and in the notes."""
+    rows = [TestResult(f"{t.id} · not graded", t.id, 0.0, float(t.points), "failed", message, [t.id, code])
+            for t in catalogue.load().values() if tasks is None or t.id in tasks]
+    head = "GRADER ERROR" if code == "grader-error" else "NOT GRADED"
+    return Results(rows, 0.0, "none (nothing ran)", [f"{head}: {message}"])
+
+
+def grade_entry(path: str, settings: Settings) -> dict | None:
+    """Grade one submission; never raises. Returns {"results": Results.to_dict(), "graded": bool}, or None
+    when Ctrl-C cut the grade short. graded is False when the grader could not grade it (a 0 with why)."""
+    from .grade import GradingError, grade
+    # pytest imports the hidden suites once per process: forget them, so every grade starts as a fresh run
+    for name, module in list(sys.modules.items()):
+        if HIDDEN_SUITES in (getattr(module, "__file__", None) or "").replace(os.sep, "/"):
+            del sys.modules[name]
+    tasks = set(settings.tasks) if settings.tasks else None
+    graded = False
+    try:
+        results = grade(Path(path), tasks=tasks, mode=settings.mode, budget=settings.budget,
+                        request_timeout=settings.request_timeout)
+        graded = True
+    except GradingError as err:
+        results = not_graded(str(err), "not-gradable", tasks)
+    except KeyboardInterrupt:
+        return None
+    except Exception as err:  # a bug in the grader costs this submission, never the batch
+        results = not_graded(f"{type(err).__name__}: {err}", "grader-error", tasks)
+    if _interrupted:
+        return None
+    return {"results": results.to_dict(), "graded": graded}
+
+
+# ---- where the grading runs -------------------------------------------------------------------------
+
+def run_local(jobs: int, work: dict[str, tuple], on_done) -> bool:
+    """Grade work (student -> grade_entry's arguments) in `jobs` long-lived processes; call on_done(student,
+    outcome) as each finishes. Returns False if Ctrl-C stopped it (what had finished is kept)."""
+    context = multiprocessing.get_context("forkserver" if sys.platform == "linux" else None)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=worker_init) as pool:
+        futures = {pool.submit(grade_entry, *args): student for student, args in work.items()}
+        try:
+            for future in as_completed(futures):
+                on_done(futures[future], outcome(future))
+        except KeyboardInterrupt:
+            for future in futures:
+                future.cancel()
+            for future in as_completed(f for f in futures if not f.cancelled() and not f.done()):
+                on_done(futures[future], outcome(future))  # the workers stop their grades at once
+            return False
+    return True
+
+
+def run_dask(address: str, work: dict[str, tuple], on_done) -> bool:
+    """The same on a Dask cluster: each submission is a task that a worker runs with grade_entry."""
+    from distributed import Client, as_completed as dask_completed
+    with Client(address, timeout="20s") as client:
+        futures = {client.submit(grade_entry, *args, key=f"mygrad-{student}-{os.getpid()}-{time.time_ns()}",
+                                 pure=False): student for student, args in work.items()}
+        try:
+            for future in dask_completed(futures):
+                on_done(futures[future], outcome(future))
+        except KeyboardInterrupt:
+            client.cancel(list(futures))
+            return False
+    return True
+
+
+def outcome(future) -> dict | None:
+    try:
+        return future.result()
+    except BaseException as err:  # the worker process died, or the cluster lost it
+        return {"results": not_graded(f"the grading process failed ({type(err).__name__}: {err})",
+                                      "grader-error").to_dict(), "graded": False}
+
+
+# ---- the outputs ----------------------------------------------------------------------------------
+
+def feedback_page(results: Results, title: str) -> str:
+    """The terminal report (report.render) as a standalone HTML page."""
+    console = Console(record=True, width=110, file=io.StringIO(), force_terminal=True, color_system="truecolor")
+    report.render(results, console=console, title=title)
+    page = console.export_html(inline_styles=True, code_format=CONSOLE_HTML_FORMAT)
+    return page.replace("<head>", f"<head>\n<title>{html.escape(title)}</title>", 1)
+
+
+def write_student(out: Path, student: str, results: Results) -> None:
+    folder = out / "students" / student
+    write_atomic(folder / "results.json", json.dumps(results.to_gradescope(), indent=2))
+    write_atomic(folder / "feedback.html", feedback_page(results, f"Submission {student}"))
+
+
+def gradebook(graded: dict[str, Results], tasks: list[str]) -> str:
+    """CSV: student, total, then each task's points."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", "total", *tasks])
+    for student, results in sorted(graded.items()):
+        scores = results.task_scores()
+        writer.writerow([student, f"{results.score:g}", *(f"{scores.get(t, (0.0, 0.0))[0]:g}" for t in tasks)])
+    return buffer.getvalue()
+
+
+def needs_a_look(results: Results) -> list[str]:
+    """Why a human should look at this submission (empty if nothing)."""
+    why = [n for n in results.notes if n.startswith(("FLAGGED", "REVIEW", "GRADER ERROR", "NOT GRADED"))]
+    for code, what in (("timeout", "timed out"), ("time-budget", "ran out of its time budget")):
+        tasks = sorted({t.task for t in results.tests if code in t.tags[1:]})
+        if tasks:
+            why.append(f"{what} in {', '.join(tasks)}")
+    return why
+
+
+def say(console: Console, text: str) -> None:
+    """One line, as written: paths and student names are never read as markup, nor wrapped."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+# ---- the command --------------------------------------------------------------------------------------
+
+def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = None, settings: Settings = Settings(),
+              force: bool = False, console: Console | None = None) -> int:
+    console = console or Console(stderr=True)
+    entries, skipped = discover(submissions)
+    if not entries:
+        say(console, f"mygrad grade-all: nothing to grade in {submissions} (expected folders holding mygrad/, "
+                      ".zip files or .ipynb notebooks, one per student)")
+        return BAD_ARGS
+    for why in skipped:
+        say(console, f"skipped {why}")
+    cache = out / ".cache"
+    started = time.monotonic()
+    graded: dict[str, Results] = {}
+    failed: set[str] = set()
+    work, keys, hits = {}, {}, 0
+
+    def finish(student: str, result: dict | None) -> None:
+        if result is None:  # cut short by Ctrl-C: neither cached nor written
+            return
+        results = Results.from_dict(result["results"])
+        if result["graded"] and student in keys:
+            write_atomic(cache / f"{keys[student]}.json", json.dumps(result["results"]))
+        elif not result["graded"]:
+            failed.add(student)  # retried on the next run: never cached
+        write_student(out, student, results)
+        graded[student] = results
+        progress.advance(bar)
+
+    with Progress(console=console, transient=False) as progress:
+        bar = progress.add_task("checking the cache", total=len(entries))
+        for entry in entries:
+            if entry.path is None:
+                finish(entry.student, {"results": not_graded(entry.problem, "not-gradable", settings.tasks).to_dict(),
+                                       "graded": False})
+                continue
+            keys[entry.student] = cache_key(entry, settings)
+            hit = cache / f"{keys[entry.student]}.json"
+            if hit.exists() and not force:
+                finish(entry.student, {"results": json.loads(hit.read_text()), "graded": True})
+                hits += 1
+            else:
+                work[entry.student] = (str(entry.path.resolve()), settings)
+        where = f"on the Dask cluster at {scheduler}" if scheduler else f"with {jobs} processes"
+        progress.update(bar, description=f"grading {len(work)} of {len(entries)} submissions {where}")
+        complete = True
+        if work:
+            runner = (lambda: run_dask(scheduler, work, finish)) if scheduler else (lambda: run_local(jobs, work, finish))
+            complete = runner()
+
+    tasks = [t for t in catalogue.load() if not settings.tasks or t in settings.tasks]
+    write_atomic(out / "gradebook.csv", gradebook(graded, tasks))
+    from .class_report import class_report
+    write_atomic(out / "class-report.html", class_report(graded, skipped, needs_a_look))
+    look = sum(1 for r in graded.values() if needs_a_look(r))
+    scores = sorted(r.score for r in graded.values())
+    say(console, f"graded {len(graded)} of {len(entries)} submissions ({hits} from the cache) "
+                  f"in {time.monotonic() - started:.0f} s: median {scores[len(scores) // 2] if scores else 0:g}, "
+                  f"{len(failed)} could not be graded, {look} need a look; see {out / 'class-report.html'}")
+    if not complete:
+        say(console, f"interrupted: {len(entries) - len(graded)} left; run the same command again to grade only "
+                     "those")
+        return INTERRUPTED
+    return NOT_ALL_GRADED if failed else OK

@@ -1,0 +1,245 @@
+"""`mygrad grade-all`: a small class graded in parallel equals each submission graded alone; resuming, failures,
+Ctrl-C, the class report in a browser, a Dask cluster, and the documented commands."""
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from autograder import batch
+from autograder.catalogue import KIT_ROOT
+from autograder.samples.classroom import make_class, make_entry
+
+MYGRAD = [sys.executable, "-m", "autograder.cli"]
+TASKS = ["task0", "task1", "task2", "task3", "task4", "task5"]
+
+
+def grade_all(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([*MYGRAD, "grade-all", *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
+
+
+def read_gradebook(out: Path) -> dict[str, list[float]]:
+    with open(out / "gradebook.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["student", "total", *TASKS]
+    return {row[0]: [float(x) for x in row[1:]] for row in rows[1:]}
+
+
+def grade_alone(path: Path, tmp: Path) -> tuple[list[float], dict | None]:
+    """`mygrad grade PATH --json` in a fresh process: (total and task points, the JSON), or zeros if it
+    cannot grade it (exit status 2)."""
+    out = tmp / f"{path.name}.json"
+    run = subprocess.run([*MYGRAD, "grade", str(path), "--json", str(out), "--quiet"], capture_output=True, text=True)
+    if run.returncode == 2:
+        return [0.0] * (len(TASKS) + 1), None
+    assert run.returncode == 0, run.stderr
+    data = json.loads(out.read_text())
+    tasks = [sum(t["score"] for t in data["tests"] if t["tags"][0] == task) for task in TASKS]
+    return [data["score"], *tasks], data
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """A class of 9 (every kind of entry but the looping one), graded once into a folder that did not exist."""
+    root = tmp_path_factory.mktemp("class")
+    subs = make_class(root / "submissions", size=9, looping=False)
+    out = root / "out" / "grades"
+    run = grade_all(subs, "--out", out, "-j", "2")
+    return subs, out, run
+
+
+@pytest.mark.slow
+def test_gradebook_equals_grading_each_submission_alone(graded_class, tmp_path):
+    subs, out, run = graded_class
+    assert run.returncode == 1, run.stderr  # the broken zip and the empty folder could not be graded
+    assert "skipped notes.txt: not a folder" in run.stderr
+    assert re.search(r"graded 9 of 9 submissions \(0 from the cache\).*2 could not be graded", run.stderr)
+    gradebook = read_gradebook(out)
+    assert sorted(gradebook) == [f"s{n:02d}" for n in range(1, 10)]
+    # what a person would hand `mygrad grade`: the nested LMS folder is given one level above mygrad/'s parent
+    paths = {s: subs / s for s in gradebook}
+    paths.update({p.stem: p for p in subs.glob("*.*") if p.suffix in (".zip", ".ipynb")})
+    paths["s02"] = subs / "s02" / "attempt-1"
+    with ThreadPoolExecutor(2) as pool:
+        alone = dict(zip(paths, pool.map(lambda s: grade_alone(paths[s], tmp_path), paths)))
+    for student, (row, data) in alone.items():
+        assert gradebook[student] == pytest.approx(row, abs=1e-3), student
+        written = json.loads((out / "students" / student / "results.json").read_text())
+        if "NOT GRADED" not in written["output"]:  # every check, its points, status, feedback and tags: the same
+            assert written["tests"] == data["tests"], student
+    assert gradebook["s01"][0] == 100 and gradebook["s02"][0] == 0 and 0 < gradebook["s04"][0] < 100
+    broken = json.loads((out / "students" / "s06" / "results.json").read_text())
+    assert broken["score"] == 0 and "not a readable zip archive" in broken["output"]
+    assert all(t["tags"][1:] == ["not-gradable"] for t in broken["tests"])
+
+
+@pytest.mark.slow
+def test_rerun_grades_only_what_changed_and_a_changed_grader_regrades(graded_class, tmp_path, monkeypatch):
+    subs, out, _ = graded_class
+    copy, grades = tmp_path / "submissions", tmp_path / "grades"
+    shutil.copytree(subs, copy)
+    shutil.copytree(out, grades)
+    run = grade_all(copy, "--out", grades)
+    assert "graded 9 of 9 submissions (7 from the cache)" in run.stderr  # the 2 ungradable are tried again
+    engine = copy / "s01" / "mygrad" / "engine.py"
+    engine.write_text(engine.read_text().replace("self.grad += out.grad", "self.grad = out.grad", 1))
+    run = grade_all(copy, "--out", grades)
+    assert "(6 from the cache)" in run.stderr
+    assert read_gradebook(grades)["s01"][0] < 100
+    monkeypatch.setattr(batch, "grader_fingerprint", lambda: "another grader")
+    said = io.StringIO()
+    assert batch.grade_all(copy, grades, jobs=2, console=Console(file=said, width=200)) == batch.NOT_ALL_GRADED
+    assert "graded 9 of 9 submissions (0 from the cache)" in said.getvalue()
+    assert not list(grades.rglob("*.part"))
+
+
+def test_an_exception_in_the_grader_costs_only_that_submission(monkeypatch, tmp_path):
+    import autograder.grade
+
+    def broken_grade(path, **kwargs):
+        raise RuntimeError("a bug in the grader")
+    monkeypatch.setattr(autograder.grade, "grade", broken_grade)
+    outcome = batch.grade_entry(str(KIT_ROOT / "solutions"), batch.Settings())
+    results = batch.Results.from_dict(outcome["results"])
+    assert outcome["graded"] is False and results.score == 0 and results.max_score == 100
+    assert results.notes == ["GRADER ERROR: RuntimeError: a bug in the grader"]
+    assert {t.tags[1] for t in results.tests} == {"grader-error"}
+    assert batch.needs_a_look(results) == results.notes
+
+
+def test_entries_are_found_as_an_lms_export_holds_them(tmp_path):
+    (tmp_path / "ann" / "upload" / "deep" / "er" / "mygrad").mkdir(parents=True)
+    (tmp_path / "ann" / "mygrad.zip").write_bytes(b"")          # a package folder wins over an archive
+    (tmp_path / "bo").mkdir()
+    (tmp_path / "bo" / "handin.ipynb").write_text("{}")
+    (tmp_path / "cy").mkdir()
+    for name in ("a.zip", "b.zip"):
+        (tmp_path / "cy" / name).write_bytes(b"")
+    (tmp_path / "dee.ZIP").write_bytes(b"")
+    (tmp_path / "dee").mkdir()                                   # the same student twice: the first is kept
+    (tmp_path / ".DS_Store").write_bytes(b"")
+    (tmp_path / "grades.xlsx").write_bytes(b"")
+    entries, skipped = batch.discover(tmp_path)
+    found = {e.student: (e.path, e.problem) for e in entries}
+    assert found["ann"] == (tmp_path / "ann" / "upload" / "deep" / "er", "")
+    assert found["bo"] == (tmp_path / "bo" / "handin.ipynb", "")
+    assert found["cy"][0] is None and "holds 2 archives" in found["cy"][1]
+    assert skipped == ["dee.ZIP: the same student id as dee (keep one)", "grades.xlsx: not a folder, .zip or .ipynb"]
+    assert found["dee"][0] is None
+
+
+@pytest.mark.parametrize("args, message", [
+    (["no-such-folder"], "not a folder"),
+    (["{empty}"], "nothing to grade"),
+    (["{empty}", "--task", "task9"], "unknown task task9"),
+    (["{empty}", "-j", "0"], "--jobs must be at least 1"),
+])
+def test_bad_arguments_exit_2_with_one_line(args, message, tmp_path):
+    (tmp_path / "empty").mkdir()
+    run = grade_all(*[a.format(empty=tmp_path / "empty") for a in args], cwd=tmp_path)
+    assert run.returncode == 2 and message in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_what_finished_and_a_rerun_resumes(tmp_path):
+    subs = make_class(tmp_path / "submissions", size=4)  # s01 loops for a minute; the others take a second
+    out = tmp_path / "grades"
+    proc = subprocess.Popen([*MYGRAD, "grade-all", str(subs), "--out", str(out), "-j", "2"], start_new_session=True,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("students/*/results.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    finished = sorted(p.parent.name for p in out.glob("students/*/results.json"))
+    assert "s01" not in finished and len(finished) >= 2
+    for student in finished:
+        assert json.loads((out / "students" / student / "results.json").read_text())["max_score"] == 100
+    assert not list(out.rglob("*.part"))
+    shutil.rmtree(subs / "s01")  # the looping one: leave it out so the re-run is quick
+    run = grade_all(subs, "--out", out)
+    assert run.returncode == 0, run.stderr
+    assert f"graded 3 of 3 submissions ({len(finished)} from the cache)" in run.stderr
+
+
+def chromium(*args) -> str:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "chromium is needed to check the HTML pages (.ci/setup installs it)"
+    run = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout
+
+
+@pytest.mark.slow
+def test_class_report_shows_the_plots_and_who_needs_a_look(graded_class, tmp_path):
+    _, out, _ = graded_class
+    page = (out / "class-report.html").as_uri()
+    dom = chromium("--dump-dom", page)
+    for plot in ("scores", "tasks", "diagnoses"):
+        figure = re.search(rf"<figure id=\"plot-{plot}\">(.*?)</figure>", dom, re.S)
+        assert figure and "<svg" in figure.group(1), plot
+    assert ">Scores<" in dom and ">Marks per task<" in dom and "not-gradable" in dom
+    look = re.search(r"<table id=\"needs-a-look\">(.*?)</table>", dom, re.S).group(1)
+    for student, why in (("s05", "FLAGGED"), ("s06", "not a readable zip archive"), ("s08", "no mygrad/ folder")):
+        assert re.search(rf">{student}</a>.*?{re.escape(why)}", look, re.S), (student, why)
+    assert ">s01<" not in look  # full marks, nothing to look at
+    assert "<li>notes.txt: not a folder, .zip or .ipynb</li>" in dom
+    chromium(f"--screenshot={tmp_path / 'report.png'}", "--window-size=1200,2400", page)
+    assert (tmp_path / "report.png").stat().st_size > 20_000
+    feedback = chromium("--dump-dom", (out / "students" / "s05" / "feedback.html").as_uri())
+    text = re.sub(r"<[^>]+>", "", feedback)
+    assert "<title>Submission s05</title>" in feedback and "Total: 0.00 / 100" in text and "FLAGGED" in text
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_gradebook(graded_class, tmp_path):
+    import distributed  # the cluster extra (.ci/setup installs it)
+    subs, out, _ = graded_class
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        run = grade_all(subs, "--out", tmp_path / "grades", "--scheduler", cluster.scheduler_address)
+    assert run.returncode == 1, run.stderr
+    assert f"on the Dask cluster at {cluster.scheduler_address}" in run.stderr
+    assert read_gradebook(tmp_path / "grades") == read_gradebook(out)
+
+
+def documented(command: str) -> list[str]:
+    """The lines of docs' bash blocks that start with the command."""
+    lines = []
+    for doc in ("instructor-guide.md", "grading.md"):
+        for block in re.findall(r"```bash\n(.*?)```", (KIT_ROOT / "docs" / doc).read_text(), re.S):
+            lines += [line.split("  #")[0].strip() for line in block.splitlines() if line.startswith(command)]
+    return lines
+
+
+def test_the_documented_grade_all_commands_run_as_written(tmp_path):
+    commands = documented(".venv/bin/mygrad grade-all")
+    local = [c for c in commands if "--scheduler" not in c]
+    assert len(local) >= 2 and len(commands) > len(local)
+    (tmp_path / ".venv").symlink_to(KIT_ROOT / ".venv")
+    make_entry("solved", "ada", tmp_path / "submissions")
+    make_entry("broken-zip", "bea", tmp_path / "submissions")
+    for command in local:
+        run = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 1 and "graded 2 of 2" in run.stderr, (command, run.stderr)
+        out = tmp_path / re.search(r"--out (\S+)", command + " --out grades/").group(1)
+        assert (out / "students" / "ada" / "feedback.html").exists()
+        assert (out / "class-report.html").exists() and (out / "gradebook.csv").read_text().startswith("student,")
+    for command in documented(".venv/bin/dask"):  # the cluster's commands: their options exist as written
+        run = subprocess.run(command + " --help", shell=True, cwd=tmp_path, capture_output=True, text=True)
+        assert run.returncode == 0, (command, run.stderr)
