@@ -174,6 +174,8 @@ class SelfCheck:
                    and not self.info(task_id, c).get("challenge")]
         if not self.results.get(task_id):
             return "not run"
+        if any(self.status(t) in ("failing", "blocked") for t in self.tasks[task_id].get("prerequisites", [])):
+            return "blocked"  # an earlier task this one builds on fails: fix it first, then this one counts
         if "failed" in results:
             return "failing"
         if all(r == "passed" for r in results):

@@ -70,6 +70,14 @@ def test_layer_outputs():
     assert isinstance(single, Value), "a Layer with one neuron returns that neuron's output itself, not a list"
 
 
+def test_layer_passes_nonlin_on_to_its_neurons():
+    layer = Layer(2, 2, nonlin=False)
+    for n in layer.neurons:
+        n.w[0].data, n.w[1].data, n.b.data = 1.0, 2.0, 0.0
+    for out in layer([0.1, 0.2]):
+        expect(out.data, 0.5, "Layer(2, 2, nonlin=False) with w=[1, 2], b=0 on [0.1, 0.2] (no tanh: 1*0.1 + 2*0.2)")
+
+
 def test_layer_parameters_in_neuron_order():
     layer = Layer(2, 3)
     params = layer.parameters()

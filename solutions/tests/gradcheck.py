@@ -26,14 +26,14 @@ def graph_nodes(root):
     return list(seen.values())
 
 
-def backprop(root):
+def backprop(root, grad=1.0):
     """root's gradient pushed back with your closures but this file's own ordering (children after all
     their parents), so a check of a given operator does not depend on your backward() (task2)."""
     nodes, parents = graph_nodes(root), {}
     for node in nodes:
         for child in node._prev:
             parents[id(child)] = parents.get(id(child), 0) + 1
-    root.grad, ready = 1.0, [root]
+    root.grad, ready = grad, [root]
     while ready:
         node = ready.pop()
         node._backward()

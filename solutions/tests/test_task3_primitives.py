@@ -2,7 +2,7 @@
 import math
 
 import pytest
-from gradcheck import backprop, central_difference, expect
+from gradcheck import backprop, central_difference, expect, graph_nodes
 
 from mygrad.engine import Value
 
@@ -26,34 +26,47 @@ def test_against_central_differences(name, x, g):
     value_op, float_op = OPS[name]
     a = Value(x)
     out = value_op(a)
-    out.grad = g
-    out._backward()
+    backprop(out, g)  # every closure below out, in this file's order: tanh built from exp counts too
     expect(a.grad, g * central_difference(float_op, x), f"{name} at x={x} with out.grad={g}: x.grad")
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_each_primitive_adds_to_an_existing_grad(name):
+    value_op, float_op = OPS[name]
+    a = Value(0.8)
+    a.grad = 0.5
+    out = value_op(a)
+    backprop(out, 2.0)
+    expect(a.grad, 0.5 + 2.0 * central_difference(float_op, 0.8), f"{name} at x=0.8 when x.grad was already 0.5")
+    assert any(node is a for node in graph_nodes(out)), (
+        f"{name}: x is not among the children of the result (nor theirs), so backward() would never reach it")
+
+
+def test_power_of_a_negative_base():
+    a = Value(-1.5)
+    out = a ** 2
+    expect(out.data, 2.25, "(-1.5) ** 2: the value")
+    backprop(out)
+    expect(a.grad, -3.0, "(-1.5) ** 2: x.grad (2 * x)")
 
 
 def test_tanh_uses_its_output():
     a = Value(0.5)
-    out = a.tanh()
-    out.grad = 1.0
-    out._backward()
+    backprop(a.tanh())
     expect(a.grad, 1 - math.tanh(0.5) ** 2, "tanh at x=0.5: x.grad")
 
 
 def test_relu_negative_and_zero():
     for x, want in ((-1.5, 0.0), (0.0, 0.0), (2.0, 3.0)):
         a = Value(x)
-        out = a.relu()
-        out.grad = 3.0
-        out._backward()
+        backprop(a.relu(), 3.0)
         expect(a.grad, want, f"relu at x={x} with out.grad=3: x.grad")
 
 
 def test_primitives_accumulate():
     a = Value(2.0)
     a.grad = 1.0
-    out = a ** 2
-    out.grad = 1.0
-    out._backward()
+    backprop(a ** 2)
     expect(a.grad, 5.0, "a ** 2 at a=2 when a.grad was already 1: a.grad")
 
 

@@ -91,3 +91,26 @@ def test_train_fits_the_lesson_data():
     losses = train(model, XS, YS, 60, 0.05)
     assert losses[-1] < 0.1 * losses[0], (
         f"after 60 steps the loss fell from {losses[0]:.3f} only to {losses[-1]:.3f} (expected below a tenth)")
+
+
+class OneWeight:
+    """model(x) = w * x[0], written here: one step of train() on (x=1, y=1) from w=0 moves w by 2 * lr."""
+
+    def __init__(self):
+        self.w = Value(0.0)
+
+    def __call__(self, x):
+        return self.w * x[0]
+
+    def parameters(self):
+        return [self.w]
+
+    def zero_grad(self):
+        self.w.grad = 0.0
+
+
+def test_train_uses_its_learning_rate():
+    for lr in (0.1, 0.25):  # loss (w - 1)**2 at w=0: gradient -2, so w becomes 2 * lr
+        model = OneWeight()
+        train(model, [[1.0]], [1.0], 1, lr)
+        expect(model.w.data, 2 * lr, f"w after one step of train(lr={lr}) on x=1, y=1 from w=0")
