@@ -21,7 +21,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -77,7 +77,7 @@ def locate(folder: Path) -> Entry:
     """A student's folder (an LMS export nests it): the shallowest folder holding mygrad/, else its one
     .zip or notebook. Links are not followed and hidden folders (.git, .ipynb_checkpoints) not entered."""
     packages, files, level = [], [], [folder]
-    for depth in range(MAX_DEPTH + 1):
+    for _ in range(MAX_DEPTH + 1):
         below = []
         for top in level:
             try:
@@ -103,7 +103,7 @@ def locate(folder: Path) -> Entry:
 
 # ---- the cache: results by what was graded and by what graded it -------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def grader_fingerprint() -> str:
     """Changes whenever the grader, the reference engine, the catalogue or the kit's version does."""
     digest = hashlib.sha256(version("mygrad-kit").encode())
@@ -219,7 +219,8 @@ def run_local(jobs: int, work: dict[str, tuple], on_done) -> bool:
 
 def run_dask(address: str, work: dict[str, tuple], on_done) -> bool:
     """The same on a Dask cluster: each submission is a task that a worker runs with grade_entry."""
-    from distributed import Client, as_completed as dask_completed
+    from distributed import Client
+    from distributed import as_completed as dask_completed
     with Client(address, timeout="20s") as client:
         futures = {client.submit(grade_entry, *args, key=f"mygrad-{student}-{os.getpid()}-{time.time_ns()}",
                                  pure=False): student for student, args in work.items()}
@@ -284,9 +285,10 @@ def say(console: Console, text: str) -> None:
 
 # ---- the command --------------------------------------------------------------------------------------
 
-def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = None, settings: Settings = Settings(),
+def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = None, settings: Settings | None = None,
               force: bool = False, console: Console | None = None) -> int:
     console = console or Console(stderr=True)
+    settings = settings or Settings()
     entries, skipped = discover(submissions)
     if not entries:
         say(console, f"mygrad grade-all: nothing to grade in {submissions} (expected folders holding mygrad/, "
@@ -330,7 +332,10 @@ def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = N
         progress.update(bar, description=f"grading {len(work)} of {len(entries)} submissions {where}")
         complete = True
         if work:
-            runner = (lambda: run_dask(scheduler, work, finish)) if scheduler else (lambda: run_local(jobs, work, finish))
+            if scheduler:
+                runner = lambda: run_dask(scheduler, work, finish)  # noqa: E731
+            else:
+                runner = lambda: run_local(jobs, work, finish)  # noqa: E731
             complete = runner()
 
     tasks = [t for t in catalogue.load() if not settings.tasks or t in settings.tasks]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -26,7 +26,7 @@ class Task:
     hints: tuple[str, ...]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(path: Path = CATALOGUE) -> dict[str, Task]:
     """Tasks by id, in catalogue order; raises ValueError naming the problem on a malformed file."""
     rows = tomllib.loads(Path(path).read_text())["task"]

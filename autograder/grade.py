@@ -1,7 +1,8 @@
 """`mygrad grade`: run the hidden suites on one submission and collect one Results object.
 
 The suites run with pytest in this (trusted) process; the student's code runs only in the sandboxed worker
-behind `Student` (autograder/student.py). Nothing from the submission is imported here or put on this process's sys.path.
+behind `Student` (autograder/student.py). Nothing from the submission is imported here or put on this
+process's sys.path.
 """
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ import pytest
 from . import catalogue
 from .checks import explain
 from .harness import Harness
+from .intake import GradingError, find_package, missing_message, prepared, real_dir  # noqa: F401 (re-exported)
 from .reference import Reference
 from .results import Results, TestResult
-from .intake import GradingError, find_package, missing_message, prepared, real_dir  # noqa: F401 (re-exported)
 from .sandbox import SandboxError
 from .scan import SCAN_SECONDS, scan
 from .student import Student
@@ -70,8 +71,9 @@ def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budge
     with prepared(path, intake_notes) as folder:
         root = find_package(folder)
         if root is None:
-            return Results(missing_package_results(catalog, tasks, missing_message(folder, intake_notes)),
-                           time.monotonic() - started, "none (nothing ran)", intake_notes)
+            why = missing_message(folder, intake_notes)
+            return Results(missing_package_results(catalog, tasks, why), time.monotonic() - started,
+                           "none (nothing ran)", [f"NOT GRADED: {why}", *intake_notes])
         found = scan(root)
         try:
             student = Student(root, budget_seconds=budget, request_timeout=request_timeout, mode=mode)

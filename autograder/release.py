@@ -3,8 +3,8 @@
 It holds what students need and nothing that knows an answer: the stubs, public checks and self-check
 (exercises/, as built), the lessons, the student guide, the contract and the task list (links that
 point outside the release become plain text), a student README with its own set-up line, the
-requirements of the self-check, a .gitignore, and notebooks for those who prefer Jupyter. Never solutions/, mygrad_ref/, autograder/ or the
-hidden suites.
+requirements of the self-check, a .gitignore, and notebooks for those who prefer Jupyter. Never solutions/,
+mygrad_ref/, autograder/ or the hidden suites.
 """
 from __future__ import annotations
 

@@ -100,5 +100,5 @@ class Results:
                 "isolation": self.isolation, "notes": list(self.notes)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Results":
+    def from_dict(cls, data: dict) -> Results:
         return cls([TestResult(**t) for t in data["tests"]], data["execution_time"], data["isolation"], data["notes"])

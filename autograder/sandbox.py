@@ -25,7 +25,7 @@ import tempfile
 import time
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 NOBODY = 65534                     # the uid inside bubblewrap's namespace
@@ -79,7 +79,7 @@ def reachable(path: str) -> bool:
     return all(q.stat().st_mode & 0o001 for q in [p, *p.parents])
 
 
-@lru_cache(maxsize=None)
+@cache
 def unprivileged_interpreter() -> str | None:
     """An interpreter another uid can run: ours, or else the system's python3 (e.g. ours under a 0700 /root)."""
     for candidate in (interpreter(), "/usr/bin/python3"):
@@ -149,7 +149,7 @@ def try_bwrap(python: str, uid: int | None) -> str:
         return "" if run.stdout.strip() == "ok" else f"bwrap failed: {run.stderr.strip()[:200]}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def bubblewrap_user() -> bool | None:
     """How bubblewrap runs here (probed once): True when, as root, it starts under a uid of the worker's own
     (inside, the worker is uid 65534 either way; only then does the kernel count its processes against the
@@ -205,7 +205,7 @@ def own_namespaces(hide: tuple[str, ...] = ()) -> None:
             raise OSError(ctypes.get_errno(), f"hiding {folder} failed")
 
 
-@lru_cache(maxsize=None)
+@cache
 def namespaces_work() -> bool:
     """Whether the rlimit fallback can give its workers IPC and network namespaces here (probed once)."""
     try:
@@ -333,7 +333,8 @@ class Worker:
             self.python, (self.uid, self.uid_lock) = python, claim_uid()
         self.namespaces = self.mode == "rlimit" and self.uid is not None and namespaces_work()
         if self.mode == "rlimit":
-            self.mode = (f"rlimit (uid {self.uid}, own IPC and network namespaces, the kit hidden)" if self.namespaces else
+            self.mode = (f"rlimit (uid {self.uid}, own IPC and network namespaces, the kit hidden)"
+                         if self.namespaces else
                          f"rlimit (uid {self.uid}; no IPC or network namespace: its SysV objects are removed after "
                          "it, but it could reach services on this machine)" if self.uid is not None else
                          "rlimit (same uid as the grader: no IPC or network isolation, no kill by uid)")

@@ -26,7 +26,8 @@ def value_of(op, args, values):
              'sub': lambda: v(args[0]) - v(args[1]),
              'div': lambda: v(args[0]) / v(args[1]) if abs(v(args[1])) > 0.2 else None,
              'neg': lambda: -v(args[0]),
-             'pow': lambda: v(args[0]) ** args[1] if v(args[0]) > 0.2 or float(args[1]).is_integer() and v(args[0]) != 0 else None,
+             'pow': lambda: (v(args[0]) ** args[1] if v(args[0]) > 0.2 or float(args[1]).is_integer()
+                             and v(args[0]) != 0 else None),
              'tanh': lambda: math.tanh(v(args[0])) if abs(v(args[0])) < 5 else None,
              'exp': lambda: math.exp(v(args[0])) if abs(v(args[0])) < 4 else None,
              'log': lambda: math.log(v(args[0])) if v(args[0]) > 0.2 else None,
@@ -52,10 +53,16 @@ def dags(draw, ops=ALL_OPS, min_nodes=2, max_nodes=7):
     for _ in range(draw(st.integers(min_nodes, max_nodes))):
         op = draw(st.sampled_from(ops))
         const = draw(st.sampled_from([2.0, 3.0, -1.5, 0.5, 5.0]))
-        args = {'pow': lambda: [pick(), draw(st.sampled_from([2, 3, -1, 0.5]))],
-                'sum': lambda: [[pick(), pick(), pick()]]}.get(op, lambda: (
-                    [const, pick()] if op.startswith('c') else [pick(), const] if op.endswith('c') and op != 'exp'
-                    else [pick()] if op in ('neg', 'tanh', 'exp', 'log', 'relu') else [pick(), pick()]))()
+        if op == 'pow':
+            args = [pick(), draw(st.sampled_from([2, 3, -1, 0.5]))]
+        elif op == 'sum':
+            args = [[pick(), pick(), pick()]]
+        elif op.startswith('c'):
+            args = [const, pick()]
+        elif op.endswith('c') and op != 'exp':
+            args = [pick(), const]
+        else:
+            args = [pick()] if op in ('neg', 'tanh', 'exp', 'log', 'relu') else [pick(), pick()]
         x = value_of(op, args, values)
         if x is None:  # out of the safe domain: fall back to an addition
             op, args = 'add', [pick(), pick()]

@@ -98,7 +98,8 @@ def missing_in_reference(root: Path = KIT_ROOT) -> list[str]:
                     found.add(node.name)
                 if isinstance(node, ast.ClassDef):  # methods, and names bound in the class (`__radd__ = __add__`)
                     members = [f.name for f in node.body if isinstance(f, ast.FunctionDef)] + [
-                        t.id for a in node.body if isinstance(a, ast.Assign) for t in a.targets if isinstance(t, ast.Name)]
+                        t.id for a in node.body if isinstance(a, ast.Assign)
+                        for t in a.targets if isinstance(t, ast.Name)]
                     found |= {f"{node.name}.{m}" for m in members
                               if not m.startswith("_") or m.startswith("__") and m != "__repr__"}
         return found

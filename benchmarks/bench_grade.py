@@ -11,9 +11,9 @@ import sys
 import time
 
 from autograder.catalogue import KIT_ROOT
+from autograder.grade import grade
 from autograder.reference import Reference
 from autograder.student import Student
-from autograder.grade import grade
 
 
 def timed(fn, runs):
@@ -32,8 +32,9 @@ def main():
     args = parser.parse_args()
 
     print(f"grading, median of {args.runs} runs (min-max):")
-    for name, folder in (("solutions/ (100 points)", KIT_ROOT / "solutions"), ("exercises/ (stubs)", KIT_ROOT / "exercises")):
-        med, lo, hi = timed(lambda: grade(folder), args.runs)
+    for name, folder in (("solutions/ (100 points)", KIT_ROOT / "solutions"),
+                         ("exercises/ (stubs)", KIT_ROOT / "exercises")):
+        med, lo, hi = timed(lambda folder=folder: grade(folder), args.runs)
         print(f"  {name:<26} {med:6.2f} s   ({lo:.2f}-{hi:.2f})")
 
     cli = [sys.executable, "-m", "autograder.cli", "grade", str(KIT_ROOT / "solutions"), "--quiet"]

@@ -62,9 +62,9 @@ def graded_class(tmp_path_factory):
 @pytest.mark.slow
 def test_gradebook_equals_grading_each_submission_alone(graded_class, tmp_path):
     subs, out, run = graded_class
-    assert run.returncode == 1, run.stderr  # the broken zip and the empty folder could not be graded
+    assert run.returncode == 1, run.stderr  # the folder without a submission could not be graded
     assert "skipped notes.txt: not a folder" in run.stderr
-    assert re.search(r"graded 9 of 9 submissions \(0 from the cache\).*2 could not be graded", run.stderr)
+    assert re.search(r"graded 9 of 9 submissions \(0 from the cache\).*1 could not be graded", run.stderr)
     gradebook = read_gradebook(out)
     assert sorted(gradebook) == [f"s{n:02d}" for n in range(1, 10)]
     # what a person would hand `mygrad grade`: the nested LMS folder is given one level above mygrad/'s parent
@@ -80,8 +80,7 @@ def test_gradebook_equals_grading_each_submission_alone(graded_class, tmp_path):
             assert written["tests"] == data["tests"], student
     assert gradebook["s01"][0] == 100 and gradebook["s02"][0] == 0 and 0 < gradebook["s04"][0] < 100
     broken = json.loads((out / "students" / "s06" / "results.json").read_text())
-    assert broken["score"] == 0 and "not a readable zip archive" in broken["output"]
-    assert all(t["tags"][1:] == ["not-gradable"] for t in broken["tests"])
+    assert broken["score"] == 0 and "not a readable zip archive" in broken["output"]  # a report, with the reason
 
 
 @pytest.mark.slow
@@ -91,11 +90,11 @@ def test_rerun_grades_only_what_changed_and_a_changed_grader_regrades(graded_cla
     shutil.copytree(subs, copy)
     shutil.copytree(out, grades)
     run = grade_all(copy, "--out", grades)
-    assert "graded 9 of 9 submissions (7 from the cache)" in run.stderr  # the 2 ungradable are tried again
+    assert "graded 9 of 9 submissions (8 from the cache)" in run.stderr  # the ungradable one is tried again
     engine = copy / "s01" / "mygrad" / "engine.py"
     engine.write_text(engine.read_text().replace("self.grad += out.grad", "self.grad = out.grad", 1))
     run = grade_all(copy, "--out", grades)
-    assert "(6 from the cache)" in run.stderr
+    assert "(7 from the cache)" in run.stderr
     assert read_gradebook(grades)["s01"][0] < 100
     monkeypatch.setattr(batch, "grader_fingerprint", lambda: "another grader")
     said = io.StringIO()
@@ -236,7 +235,7 @@ def test_the_documented_grade_all_commands_run_as_written(tmp_path):
     make_entry("broken-zip", "bea", tmp_path / "submissions")
     for command in local:
         run = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-        assert run.returncode == 1 and "graded 2 of 2" in run.stderr, (command, run.stderr)
+        assert run.returncode == 0 and "graded 2 of 2" in run.stderr, (command, run.stderr)  # a broken zip: 0 and why
         out = tmp_path / re.search(r"--out (\S+)", command + " --out grades/").group(1)
         assert (out / "students" / "ada" / "feedback.html").exists()
         assert (out / "class-report.html").exists() and (out / "gradebook.csv").read_text().startswith("student,")

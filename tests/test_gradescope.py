@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from autograder import samples
-from autograder.catalogue import KIT_ROOT
 from autograder.gradescope import build_bundle
 
 jsonschema = pytest.importorskip("jsonschema", reason="pip install -e '.[test]'")

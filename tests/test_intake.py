@@ -3,7 +3,6 @@
 Most tests look only at what `prepared` makes of an upload (fast, nothing runs); a few grade end to end and
 compare with the same code handed in as a plain folder.
 """
-import os
 import shutil
 import subprocess
 import sys
@@ -78,8 +77,9 @@ def test_a_zip_inside_the_upload_folder(tmp_path):
 
 
 def test_a_notebook_in_the_upload_folder(tmp_path):
-    from autograder.nbgrader.notebook import build_notebook
     import nbformat
+
+    from autograder.nbgrader.notebook import build_notebook
     nbformat.write(build_notebook(), str(tmp_path / "mygrad.ipynb"))  # the source notebook: model answers
     files, notes = intake(tmp_path)
     assert "class Value" in files["engine.py"] and notes == ["Graded the notebook mygrad.ipynb"]

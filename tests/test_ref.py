@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 
 from autograder.strategies import ALL_OPS, dags, value_of
+from autograder.worker.session import build
 from mygrad_ref import MLP, Layer, Neuron, Value, topological_sort, train
 from mygrad_ref.warmup import backprop_by_hand, central_difference, forward_difference, partials_of_d
-from autograder.worker.session import build
 
 
 def float_root(spec, leaves):

@@ -18,7 +18,7 @@ def test_partials(student, reference, rng):
     for point in ((2.0, -3.0, 10.0), (1.5, 0.25, -4.0), (-1.0, 2.0, 0.5)):
         point = tuple(vary(rng, *point))
         check_numbers(student, reference, "warmup", dict(fn="partials_of_d", args=list(point)),
-                      "partials_of_d(a=%g, b=%g, c=%g) as (dd/da, dd/db, dd/dc)" % point)
+                      "partials_of_d(a={:g}, b={:g}, c={:g}) as (dd/da, dd/db, dd/dc)".format(*point))
 
 
 @group("task0", "backpropagation by hand through L = (a*b + c) * f", weight=1)
@@ -26,4 +26,4 @@ def test_backprop_by_hand(student, reference, rng):
     for point in ((2.0, -3.0, 10.0, -2.0), (0.5, 1.5, -1.0, 3.0), (-2.0, 0.25, 4.0, 1.5)):
         point = tuple(vary(rng, *point))
         check_numbers(student, reference, "warmup", dict(fn="backprop_by_hand", args=list(point)),
-                      "backprop_by_hand(a=%g, b=%g, c=%g, f=%g)" % point)
+                      "backprop_by_hand(a={:g}, b={:g}, c={:g}, f={:g})".format(*point))

@@ -3,8 +3,16 @@ of the student's operations together on random graphs (closures still called in 
 
 Some inputs start with a grad already there (the preset): a closure that assigns instead of adding shows.
 """
-from autograder.checks import (check_closure, check_expression, check_ops_graph, check_random_graphs, every, fail,
-                               vary, working_ops)
+from autograder.checks import (
+    check_closure,
+    check_expression,
+    check_ops_graph,
+    check_random_graphs,
+    every,
+    fail,
+    vary,
+    working_ops,
+)
 from autograder.harness import group
 from autograder.strategies import ALL_OPS
 from autograder.student import ProbeFailure

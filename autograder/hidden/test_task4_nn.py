@@ -56,6 +56,22 @@ def forward(kind, args, nums, x, activation, last):
     return values
 
 
+def mistake_of(reference, kind, args, nums, sizes, x, out) -> str | None:
+    """The diagnosis of a module whose output is wrong: which common mistake gives the same output."""
+    same = lambda other: len(other) == len(out) and all(close(g, w) for g, w in zip(out, other))  # noqa: E731
+    variants = [("bias-missing", rearranged(nums, sizes, "no-bias")),
+                ("parameter-order", rearranged(nums, sizes, "bias-first"))]
+    if kind == "neuron" or len(args) > 2:  # the nonlin flag is last: Neuron(nin, nonlin), Layer(nin, nout, nonlin)
+        variants.append(("nonlin-wrong", nums, [*args[:-1], not args[-1]]))
+    for name, alt, *alt_args in variants:
+        if same(reference.run("module", kind=kind, args=alt_args[0] if alt_args else args, numbers=alt, x=x)["out"]):
+            return name
+    for activation, last in (("relu", "linear"), ("relu", "relu"), ("tanh", "linear"), ("linear", "linear")):
+        if same(forward(kind, args, nums, x, activation, last)):  # micrograd's own nn: relu, a linear last layer
+            return "nonlin-wrong"
+    return None
+
+
 def check_module(student, reference, kind, args, x, label, rng=None):
     sizes = blocks(kind, args)
     nums = numbers(sum(sizes), rng)
@@ -91,20 +107,7 @@ def check_module(student, reference, kind, args, x, label, rng=None):
             fail(f"{label} on x={x}: parameter {missing[0]} (in parameters() order) is not in the graph of the "
                  "output, so backward() can never reach it", "parameters-not-in-graph")
         return
-    variants = [("bias-missing", rearranged(nums, sizes, "no-bias")),
-                ("parameter-order", rearranged(nums, sizes, "bias-first"))]
-    if kind == "neuron" or len(args) > 2:  # the nonlin flag is last: Neuron(nin, nonlin), Layer(nin, nout, nonlin)
-        variants.append(("nonlin-wrong", nums, [*args[:-1], not args[-1]]))
-    code = None
-    for name, alt, *alt_args in variants:
-        other = reference.run("module", kind=kind, args=alt_args[0] if alt_args else args, numbers=alt, x=x)["out"]
-        if len(other) == len(out) and all(close(g, w) for g, w in zip(out, other)):
-            code = name
-            break
-    for activation, last in (("relu", "linear"), ("relu", "relu"), ("tanh", "linear"), ("linear", "linear")):
-        other = forward(kind, args, nums, x, activation, last)  # micrograd's own nn: relu, a linear last layer
-        if code is None and len(other) == len(out) and all(close(g, w) for g, w in zip(out, other)):
-            code = "nonlin-wrong"
+    code = mistake_of(reference, kind, args, nums, sizes, x, out)
     shown = ", ".join(fmt(v) for v in out)
     fail(f"{label} with parameters set to {nums} (in parameters() order) on x={x}: output {shown}, expected "
          f"{', '.join(fmt(v) for v in expected)}", code)

@@ -28,7 +28,8 @@ def test_mse_loss(student, reference, rng):
         example = f"mse_loss(predictions={[fmt(p) for p in preds]}, targets={targets})"
         if not close(got["loss"], want["loss"]):
             kind = next((k for k, v in variants.items() if close(got["loss"], v)), None)
-            fail(f"{example} is {fmt(got['loss'])}, expected {fmt(want['loss'])}" + (f" (that is {kind})" if kind else ""),
+            that = f" (that is {kind})" if kind else ""
+            fail(f"{example} is {fmt(got['loss'])}, expected {fmt(want['loss'])}{that}",
                  "loss-not-sum-of-squares")
         reached = experiments.reaches(student, got["root"], got["preds"])
         if not all(reached) or len(reached) != n:
@@ -56,7 +57,8 @@ def test_training_curve(student, reference, seed):
     try:  # a second learning rate: the first one passed, so a mismatch here means lr itself is not used right
         check_training_curve(student, reference, seeded(16, seed + 1), 3, 0.1)
     except Mistake as err:
-        raise Mistake(err.feedback + ("" if err.codes else explain("lr-ignored")), *(err.codes or ["lr-ignored"]))
+        raise Mistake(err.feedback + ("" if err.codes else explain("lr-ignored")),
+                      *(err.codes or ["lr-ignored"])) from None
 
 
 def check_training_curve(student, reference, numbers, steps, lr):

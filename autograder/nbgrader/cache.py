@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from ..results import Results, TestResult
@@ -17,7 +17,7 @@ from ..results import Results, TestResult
 HERE = Path(__file__).resolve().parent.parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def grader_fingerprint() -> str:
     digest = hashlib.sha256()
     for path in sorted([*HERE.rglob("*.py"), *HERE.rglob("*.toml"), HERE.parent / "solutions" / "tasks.toml"]):

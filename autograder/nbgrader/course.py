@@ -51,7 +51,7 @@ c.OverwriteCells.add_missing_cells = True   # a deleted grade cell comes back (a
 # dashed time loses its minutes when nbgrader parses it). Change the pattern to your LMS's file names; it
 # must name the student_id and file_id groups.
 c.FileNameCollectorPlugin.named_regexp = (
-    r".*/(?P<student_id>[^/]+?)_(?:(?P<timestamp>\d{8}T\d{6})_)?(?P<file_id>mygrad)\.ipynb$")
+    r".*/(?P<student_id>[^/]+?)_(?:(?P<timestamp>\\d{8}T\\d{6})_)?(?P<file_id>mygrad)\\.ipynb$")
 
 # Feedback shows the feedback text, never hidden test code.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -98,7 +98,8 @@ def build_notebook(root: Path = KIT_ROOT):
         source = RELATIVE_IMPORT.sub("", (root / "solutions" / rel).read_text()).strip() + "\n"
         nb.cells.append(code(source, metadata=meta("answer", f"code-{module}")))
         for task in mine:
-            nb.cells.append(code(GRADED_NOTE + VISIBLE[task.id], metadata=meta("grade", f"grade-{task.id}", task.points)))
+            grade_meta = meta("grade", f"grade-{task.id}", task.points)
+            nb.cells.append(code(GRADED_NOTE + VISIBLE[task.id], metadata=grade_meta))
         if module == "engine":
             nb.cells.append(code(DRAW_EXAMPLE, metadata=meta("text", "draw-example")))
     return nb

@@ -117,9 +117,9 @@ class Session:
 
     def recorded(self, nodes, creation, grads, labels, call='backward', calls=1, repeats=1):
         """A graph whose closures only record that they were called (each logs its label, a number the grader
-        drew, new for each repeat), made with the student's constructor in the order `creation` (not a topological order), children
-        set afterwards in that order too; then `calls` calls of the root's backward() (logs of closure calls,
-        and every grad after), or of topological_sort(root)."""
+        drew, new for each repeat), made with the student's constructor in the order `creation` (not a
+        topological order), children set afterwards in that order too; then `calls` calls of the root's
+        backward() (logs of closure calls, and every grad after), or of topological_sort(root)."""
         engine = self.mods('engine')
         runs = []
         for r in range(repeats):

@@ -4,7 +4,6 @@ import math
 
 import pytest
 from gradcheck import expect
-
 from mygrad.warmup import backprop_by_hand, central_difference, forward_difference, partials_of_d
 
 pytestmark = pytest.mark.task0

@@ -2,7 +2,6 @@
 so these checks do not depend on your task1 or task3 code."""
 import pytest
 from gradcheck import expect
-
 from mygrad.engine import Value, topological_sort
 
 pytestmark = pytest.mark.task2

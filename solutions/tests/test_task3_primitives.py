@@ -3,7 +3,6 @@ import math
 
 import pytest
 from gradcheck import backprop, central_difference, expect, graph_nodes
-
 from mygrad.engine import Value
 
 pytestmark = pytest.mark.task3

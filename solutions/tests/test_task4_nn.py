@@ -4,7 +4,6 @@ import random
 
 import pytest
 from gradcheck import expect, graph_nodes
-
 from mygrad.engine import Value
 from mygrad.nn import MLP, Layer, Neuron
 

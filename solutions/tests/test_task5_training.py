@@ -3,7 +3,6 @@ import random
 
 import pytest
 from gradcheck import expect
-
 from mygrad.engine import Value
 from mygrad.nn import MLP
 from mygrad.train import mse_loss, sgd_step, train
