@@ -1,6 +1,5 @@
 """The autograder end to end: model answers, stubs, the bug samples and the hostile samples."""
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -9,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from isolation import processes_with
 
 from autograder import samples
 from autograder.catalogue import KIT_ROOT
@@ -23,18 +23,6 @@ def comparable(results):
     out.pop("execution_time")
     out.pop("output")
     return out
-
-
-def leftover_processes(marker: str) -> list[str]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if marker in cmdline and proc.name != str(os.getpid()):
-            found.append(f"{proc.name}: {cmdline}")
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +63,9 @@ def test_bug_sample_loses_points_in_the_right_task_with_the_right_diagnosis(name
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_sample_ends_with_a_fair_report_and_no_process_left(name, tmp_path, monkeypatch):
+def test_hostile_sample_ends_with_a_fair_report_and_no_process_left(name, tmp_path, private_tmp):
     sample = HOSTILE[name]
-    private = Path(tempfile.mkdtemp(prefix="mygrad-test-", dir="/tmp"))  # this test's own (others may grade
-    private.chmod(0o755)                                                   # meanwhile), open to the sandbox
-    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    private = private_tmp
     results = grade(samples.materialize(sample, tmp_path), request_timeout=2.0)
     totals = results.task_scores()
     report = "\n".join(f"{t.name} [{t.status}] {t.tags}: {t.output}" for t in results.tests)
@@ -94,10 +80,8 @@ def test_hostile_sample_ends_with_a_fair_report_and_no_process_left(name, tmp_pa
     assert ("FLAGGED" in notes) == bool(sample.get("flagged")), notes
     if sample.get("ignored"):
         assert sample["ignored"] in notes
-    left = list(private.iterdir())
-    shutil.rmtree(private)
-    assert not leftover_processes(str(private)) and not leftover_processes("sleep 4242")
-    assert not left, left
+    assert not processes_with(str(private)) and not processes_with("sleep 4242")
+    assert not list(private.iterdir()), list(private.iterdir())
 
 
 def test_zip_submission_and_gradescope_json(tmp_path):

@@ -3,15 +3,14 @@ engine, gets at the grader through its channels, or leaves anything behind."""
 import ast
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
+from isolation import processes_with
 
 from autograder import samples
 from autograder.catalogue import KIT_ROOT
@@ -83,35 +82,6 @@ def test_grading_imports_no_nbgrader_code():
     code = "import sys, autograder.grade; print([m for m in sys.modules if 'nbgrader' in m or m == 'nbformat'])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
-
-
-def processes_with(marker: str) -> list[str]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if marker in cmdline and proc.name != str(os.getpid()):
-            found.append(f"{proc.name}: {cmdline[:200]}")
-    return found
-
-
-def reachable_folder() -> Path:
-    """A folder of this test's own that the sandbox's uid can enter (pytest's tmp_path is private to root)."""
-    folder = Path(tempfile.mkdtemp(prefix="mygrad-test-", dir="/tmp"))
-    folder.chmod(0o755)
-    return folder
-
-
-@pytest.fixture
-def private_tmp(monkeypatch):
-    """This test's own temporary folder for the grader: what is left there, and processes that name it, are
-    this test's alone (other grades may run on the machine at the same time)."""
-    folder = reachable_folder()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.parametrize("name", sorted(FORGERS))
