@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import html
 import io
 import json
 import multiprocessing
@@ -25,10 +24,10 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
-from rich.console import CONSOLE_HTML_FORMAT, Console
+from rich.console import Console
 from rich.progress import Progress
 
-from . import catalogue, report
+from . import catalogue, report_page
 from .catalogue import KIT_ROOT
 from .results import Results, TestResult
 
@@ -243,18 +242,10 @@ def outcome(future) -> dict | None:
 
 # ---- the outputs ----------------------------------------------------------------------------------
 
-def feedback_page(results: Results, title: str) -> str:
-    """The terminal report (report.render) as a standalone HTML page."""
-    console = Console(record=True, width=110, file=io.StringIO(), force_terminal=True, color_system="truecolor")
-    report.render(results, console=console, title=title)
-    page = console.export_html(inline_styles=True, code_format=CONSOLE_HTML_FORMAT)
-    return page.replace("<head>", f"<head>\n<title>{html.escape(title)}</title>", 1)
-
-
 def write_student(out: Path, student: str, results: Results) -> None:
     folder = out / "students" / student
     write_atomic(folder / "results.json", json.dumps(results.to_gradescope(), indent=2))
-    write_atomic(folder / "feedback.html", feedback_page(results, f"Submission {student}"))
+    write_atomic(folder / "feedback.html", report_page.page(results, f"Submission {student}"))
 
 
 def gradebook(graded: dict[str, Results], tasks: list[str]) -> str:

@@ -15,9 +15,9 @@ from .student import ProbeFailure
 
 
 class Mistake(AssertionError):
-    def __init__(self, feedback: str, *codes: str):
+    def __init__(self, feedback: str, *codes: str, graph: dict | None = None):
         super().__init__(feedback)
-        self.feedback, self.codes = feedback, [c for c in codes if c]
+        self.feedback, self.codes, self.graph = feedback, [c for c in codes if c], graph
 
 
 def is_num(x) -> bool:
@@ -33,8 +33,17 @@ def fmt(x) -> str:
     return f"{x:.6g}" if is_num(x) else str(x)[:40]
 
 
-def fail(what: str, code: str | None = None, extra: str = "") -> None:
-    raise Mistake(what + (explain(code) if code else "") + extra, code or "")
+def fail(what: str, code: str | None = None, extra: str = "", graph: dict | None = None) -> None:
+    raise Mistake(what + (explain(code) if code else "") + extra, code or "", graph=graph)
+
+
+def drawing(spec, got, want, first=None) -> dict:
+    """The graph of a failed check, to draw beside its feedback: each node's operation, the student's and the
+    expected value and grad, and the first wrong node (counting back from the output)."""
+    children = children_of(spec)
+    return {"nodes": [{"label": describe_node(spec, i), "children": children[i],
+                       "data": got['data'][i], "grad": got['grads'][i], "want": want['grads'][i]}
+                      for i in range(len(children))], "wrong": first}
 
 
 def non_finite(*values) -> bool:
@@ -71,7 +80,8 @@ def every(*checks) -> None:
         raise found[0]
     if found:
         raise Mistake("\n".join(f"({i}) {m.feedback}" for i, m in enumerate(found, 1)),
-                      *dict.fromkeys(c for m in found for c in m.codes))
+                      *dict.fromkeys(c for m in found for c in m.codes),
+                      graph=next((m.graph for m in found if m.graph), None))
 
 
 def vary(rng, *values):
@@ -157,7 +167,8 @@ def check_closure(student, reference, op, x, y=None, k=None, preset=(0.25, -0.5)
     text = "; ".join(f"{n}.grad is {fmt(g)}, expected {fmt(w)}" for n, g, w in wrong)
     variants = closure_variants(op, x, y, k, want_out, preset, out_grad)
     code = next((c for c, v in variants if all(close(g, w) for g, w in zip(grads, v))), 'wrong-local-derivative')
-    fail(f"{setting}: {text}", code)
+    first = names.index(wrong[0][0])
+    fail(f"{setting}: {text}", code, graph=drawing(spec, got, want, first))
 
 
 # --- expressions with constants --------------------------------------------------------------------
@@ -300,7 +311,7 @@ def check_ops_graph(student, reference, spec, what=""):
             code = 'closure-on-wrong-node'
     fail(f"In {example}: the first wrong gradient, counting back from the output, is {describe_node(spec, first)}"
          f": grad {fmt(got['grads'][first])}, expected {fmt(want['grads'][first])}. Its gradient comes from: "
-         f"{feeds}.", code)
+         f"{feeds}.", code, graph=drawing(spec, got, want, first))
 
 
 def one_op_spec(op) -> dict:
@@ -356,7 +367,7 @@ def check_random_graphs(student, reference, ops, seed=0):
     try:
         run()
     except Mistake as err:
-        raise Mistake(err.feedback + left_out, *err.codes) from None
+        raise Mistake(err.feedback + left_out, *err.codes, graph=err.graph) from None
     if stop:
         raise stop[0]
 

@@ -73,6 +73,9 @@ def cmd_grade(args) -> int:
         partial = target.with_name(f".{target.name}.partial")
         partial.write_text(json.dumps(results.to_gradescope(args.visibility), indent=2))
         os.replace(partial, target)  # never a half-written results.json
+    if args.html:
+        from .report_page import page
+        Path(args.html).write_text(page(results, title))
     if not args.quiet:
         from . import report  # rich costs ~0.1 s to import: only when a report is printed
         report.render(results, title=title)
@@ -167,6 +170,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--task", action="append", metavar="ID", help="grade only this task (repeatable)")
     g.add_argument("--isolation", choices=["bubblewrap", "rlimit"], help="force an isolation mode "
                                                                          "(default: bubblewrap when it works)")
+    g.add_argument("--html", metavar="PATH", help="write the report as a web page, each failed graph drawn")
     g.add_argument("--quiet", action="store_true", help="print no report (use with --json)")
     g.add_argument("--visibility", choices=VISIBILITIES, default="visible",
                    help="Gradescope visibility written into --json for the result and each test (default: visible)")

@@ -99,8 +99,9 @@ class Harness:
             self.fault = str(err)
             item.session.shouldstop = self.fault
             return
+        graph = None
         if isinstance(err, Mistake):
-            text, codes = err.feedback, err.codes
+            text, codes, graph = err.feedback, err.codes, err.graph
         elif isinstance(err, GraphTooLarge):
             text, codes = str(err) + explain("graph-too-large"), ["graph-too-large"]
         elif isinstance(err, ProbeFailure):
@@ -118,4 +119,4 @@ class Harness:
         if not m.get("challenge"):
             self.core_failures.add(m["task"])
             self.failure_codes.setdefault(m["task"], set()).update(codes)
-        self.results.append(TestResult(name, m["task"], 0.0, points, "failed", text, [m["task"], *codes]))
+        self.results.append(TestResult(name, m["task"], 0.0, points, "failed", text, [m["task"], *codes], graph))

@@ -129,6 +129,9 @@ def release(out: Path, root: Path = KIT_ROOT) -> list[Path]:
     for rel, text in files.items():
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_text(text)
+    for image in sorted((root / "docs" / "images").glob("*.png")):  # pictures the student guide shows
+        (out / "docs" / "images").mkdir(parents=True, exist_ok=True)
+        (out / "docs" / "images" / image.name).write_bytes(image.read_bytes())
     for rel in files:  # second pass: every target now exists, so a dangling link is one to leave out
         if rel.suffix == ".md":
             page = out / rel

@@ -50,6 +50,7 @@ class TestResult:
     status: str                 # 'passed' | 'failed'
     output: str = ""            # the feedback: what was checked, the example, the diagnosis
     tags: list[str] = field(default_factory=list)   # the task id, then any diagnosis codes
+    graph: dict | None = None   # a failed graph check's nodes, numbers and first wrong node (checks.drawing)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from browser import chromium
 from rich.console import Console
 
 from autograder import batch
@@ -173,15 +174,6 @@ def test_ctrl_c_keeps_what_finished_and_a_rerun_resumes(tmp_path):
     run = grade_all(subs, "--out", out)
     assert run.returncode == 0, run.stderr
     assert f"graded 3 of 3 submissions ({len(finished)} from the cache)" in run.stderr
-
-
-def chromium(*args) -> str:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert browser, "chromium is needed to check the HTML pages (.ci/setup installs it)"
-    run = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args],
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr[-2000:]
-    return run.stdout
 
 
 @pytest.mark.slow
