@@ -43,6 +43,7 @@ __pycache__/
 *.pyc
 .pytest_cache/
 .mygrad-progress.json
+mygrad-report.html
 *.gv
 *.gv.svg
 .ipynb_checkpoints/

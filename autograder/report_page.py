@@ -7,7 +7,8 @@ from __future__ import annotations
 import html
 import shutil
 
-from .checks import fmt
+from mygrad_ref.draw import draw_comparison
+
 from .results import Results
 
 STYLE = """body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -22,19 +23,7 @@ def graph_svg(graph: dict) -> str:
     """The failed check's graph as inline SVG ('' when Graphviz's `dot` is not installed)."""
     if shutil.which("dot") is None:
         return ""
-    import graphviz
-    dot = graphviz.Digraph(graph_attr={"rankdir": "LR"}, node_attr={"fontname": "Helvetica", "fontsize": "11"})
-    for i, node in enumerate(graph["nodes"]):
-        wrong = i == graph.get("wrong")
-        right = fmt(node["grad"]) == fmt(node["want"])
-        label = (f"{{ {node['label']} | data {fmt(node['data'])} | your grad {fmt(node['grad'])} | "
-                 f"expected {fmt(node['want'])} }}").replace("<", "\\<").replace(">", "\\>")
-        dot.node(f"n{i}", label=label, shape="record", style="filled",
-                 fillcolor="#ffcdd2" if wrong else "#ffffff" if right else "#fff3c4",
-                 color="#c62828" if wrong else "#555555", penwidth="2.5" if wrong else "1")
-        for child in dict.fromkeys(node["children"]):
-            dot.edge(f"n{child}", f"n{i}")
-    svg = dot.pipe(format="svg").decode()
+    svg = draw_comparison(graph).pipe(format="svg").decode()
     return svg[svg.index("<svg"):]
 
 

@@ -6,6 +6,9 @@ challenge, a recursion too deep), and ends the run with one row per task and the
 failed (hints in levels, from tasks.toml; `--hint taskN` shows the next level). Progress and the hint
 levels seen are remembered in a small file in the checked folder (.mygrad-progress.json).
 """
+import html
+import importlib
+import importlib.util
 import json
 import os
 import re
@@ -46,6 +49,17 @@ def pytest_addoption(parser, pluginmanager):
     pluginmanager.register(SelfCheck(HERE), "mygrad-selfcheck")
 
 
+def drawing_helper(home):
+    """draw_comparison from the given mygrad/draw.py: the checked package's, else the kit's own copy."""
+    try:
+        return importlib.import_module("mygrad.draw").draw_comparison
+    except (ImportError, AttributeError):
+        spec = importlib.util.spec_from_file_location("mygrad_kit_draw", home / "mygrad" / "draw.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.draw_comparison
+
+
 def load_tasks(home):
     return {t["id"]: t for t in tomllib.loads((home / "tasks.toml").read_text())["task"]}
 
@@ -65,6 +79,7 @@ class SelfCheck:
         self.import_error = None
         self.challenge_said = {}  # task id -> the open challenge's one-line outcome
         self.saved = {"tasks": {}, "hints_seen": {}}
+        self.drawings = []  # (check, message, graph) of failed graph checks: drawn on the report page
 
     # --- setting up ------------------------------------------------------------------------------------
 
@@ -148,6 +163,8 @@ class SelfCheck:
             if failing:  # one line: the cause is most likely in the earlier task, not here
                 report.longrepr = (f"{failing[0]} is failing: fix it first (this check builds on it; here: "
                                    f"{error.exconly().splitlines()[0] if error else 'failed'})")
+        if status == "failed" and error is not None and isinstance(getattr(error.value, "graph", None), dict):
+            self.drawings.append((check, str(error.value), error.value.graph))
         if status in QUIET:
             report.mygrad_status = status
         if status == "challenge open":
@@ -212,12 +229,33 @@ class SelfCheck:
             elif row.get("challenge") and task_id in self.challenge_said:
                 write(f"      {self.challenge_said[task_id]}")
         write(self.next_step(statuses, rows))
+        page = self.write_page()
+        if page:
+            write(f"a picture of the graph that went wrong: {page}")
         if self.hint:
             self.next_hint(write, self.hint, statuses[self.hint])
         self.save()
         path = config.getoption("summary_json")
         if path:
             Path(path).write_text(json.dumps({"import_error": self.import_error, "tasks": statuses}, indent=2))
+
+    def write_page(self):
+        """The failed graph checks drawn (your grad and the expected one at every node, the first wrong node in
+        red) on a page beside your progress file; None when there is nothing to draw or no place to put it."""
+        if not self.drawings or not self.progress:
+            return None
+        try:
+            draw = drawing_helper(self.home)
+            pictures = [draw(graph).pipe(format="svg").decode() for _, _, graph in self.drawings]
+        except Exception:  # noqa: BLE001 - no Graphviz, or a draw.py of the student's own: no page, no harm
+            return None
+        body = "".join(f"<h2>{html.escape(check)}</h2><pre>{html.escape(message)}</pre>{svg[svg.index('<svg'):]}"
+                       for (check, message, _), svg in zip(self.drawings, pictures))
+        page = self.progress.with_name("mygrad-report.html")
+        page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><title>mygrad self-check</title></head>"
+                        "<style>body{font-family:sans-serif}pre{white-space:pre-wrap}svg{max-width:100%;height:auto}</style>"
+                        f"<body><h1>What went wrong</h1>{body}</body></html>")
+        return page
 
     def open_challenge(self, task_id):
         results = self.results.get(task_id, {})

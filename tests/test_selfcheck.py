@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from browser import chromium
 
 from autograder import samples
 from autograder.catalogue import KIT_ROOT
@@ -149,3 +150,15 @@ def test_public_checks_catch_the_bugs_they_used_to_miss(edited, tmp_path, sample
     folder = samples.materialize(BUGS[sample], tmp_path / "s") if sample in BUGS else edited(file, *edits)
     code, out = run(folder, "--progress", "none", "-m", task)
     assert "failing" in table(out)[task], out
+
+
+def test_a_failed_graph_check_is_drawn_on_a_page_beside_the_progress_file(edited):
+    folder = edited("engine.py", ("for node in reversed(topological_sort(self)):", "for node in topological_sort(self):"))
+    code, out = run(folder, "-m", "task2")
+    page = folder / "mygrad-report.html"
+    assert f"a picture of the graph that went wrong: {page}" in out, out
+    text = page.read_text()
+    assert "test_backward_through_shared_nodes_gives_10" in text and "<svg" in text
+    assert "#ffcdd2" in text and "expected 3" in text  # b, the first wrong node from the output, in red
+    dom = chromium("--dump-dom", page.as_uri())
+    assert "What went wrong" in dom and "your grad" in dom

@@ -7,7 +7,7 @@ In Jupyter, the returned graphviz.Digraph renders inline.
 """
 import shutil
 
-__all__ = ["draw_dot", "render_svg", "GraphvizNotInstalled"]
+__all__ = ["draw_dot", "draw_comparison", "render_svg", "GraphvizNotInstalled"]
 
 INSTALL_HINT = ("Graphviz's `dot` program is not installed, so the graph cannot be drawn. Install it with "
                 "`sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), or "
@@ -62,3 +62,23 @@ def draw_dot(root, format='svg', rankdir='LR'):
 def render_svg(root):
     """The drawing as SVG text."""
     return draw_dot(root, format='svg').pipe(format='svg').decode()
+
+
+def draw_comparison(graph, rankdir='LR'):
+    """A graphviz.Digraph of a checked graph: {"nodes": [{"label", "children", "data", "grad", "want"}],
+    "wrong": index}. Each node shows your grad and the expected one; the first wrong node is red, other
+    wrong ones yellow. The self-check and the grader's feedback page both draw with this."""
+    graphviz = _graphviz()
+    show = lambda x: 'n/a' if x is None else f"{x:.6g}" if isinstance(x, (int, float)) else str(x)[:12]  # noqa: E731
+    dot = graphviz.Digraph(graph_attr={'rankdir': rankdir}, node_attr={'fontname': 'Helvetica', 'fontsize': '11'})
+    for i, node in enumerate(graph['nodes']):
+        wrong = i == graph.get('wrong')
+        right = node['want'] is None or show(node['grad']) == show(node['want'])
+        label = (f"{{ {node['label']} | data {show(node['data'])} | your grad {show(node['grad'])} | "
+                 f"expected {show(node['want'])} }}").replace('<', '\\<').replace('>', '\\>')
+        dot.node(f"n{i}", label=label, shape='record', style='filled',
+                 fillcolor='#ffcdd2' if wrong else '#ffffff' if right else '#fff3c4',
+                 color='#c62828' if wrong else '#555555', penwidth='2.5' if wrong else '1')
+        for child in dict.fromkeys(node['children']):
+            dot.edge(f"n{child}", f"n{i}")
+    return dot

@@ -42,3 +42,29 @@ def backprop(root, grad=1.0):
             parents[id(child)] -= list(node._prev).count(child)
             if parents[id(child)] == 0:
                 ready.append(child)
+
+
+class GraphMismatch(AssertionError):
+    """A gradient check on a whole graph failed; `graph` holds what to draw (see mygrad/draw.py)."""
+
+    def __init__(self, message, graph):
+        super().__init__(message)
+        self.graph = graph
+
+
+def expect_grads(root, expected, what):
+    """Every listed node's grad against its hand-worked value ([(node, name, grad), ...]); on a mismatch the
+    failure carries the graph, so the self-check's report page can draw it with the first wrong node in red."""
+    nodes = graph_nodes(root)
+    index = {id(n): i for i, n in enumerate(nodes)}
+    names = {id(n): name for n, name, _ in expected}
+    wants = {id(n): want for n, _, want in expected}
+    wrong = [(n, name, want) for n, name, want in expected
+             if not (isinstance(n.grad, (int, float)) and math.isclose(n.grad, want, rel_tol=1e-5, abs_tol=1e-6))]
+    if not wrong:
+        return
+    graph = {"nodes": [{"label": names.get(id(n), n._op or "leaf"), "children": [index[id(c)] for c in n._prev],
+                        "data": n.data, "grad": n.grad, "want": wants.get(id(n))} for n in nodes],
+             "wrong": index[id(wrong[0][0])]}
+    raise GraphMismatch("; ".join(f"{what}: {name}.grad is {n.grad!r}, expected {want:g}" for n, name, want in wrong),
+                        graph)

@@ -2,7 +2,7 @@
 """task2: topological_sort and backward(), on graphs whose closures are written here (known to be right),
 so these checks do not depend on your task1 or task3 code."""
 import pytest
-from gradcheck import expect
+from gradcheck import expect, expect_grads
 from mygrad.engine import Value, topological_sort
 
 pytestmark = pytest.mark.task2
@@ -74,8 +74,8 @@ def test_backward_seeds_the_root():
 def test_backward_through_shared_nodes_gives_10():
     a, b, c, d = seed_graph()
     d.backward()
-    expect(a.grad, 10.0, "a = 2; b = a + a; c = a * b; d = c + b; d.backward(): a.grad")
-    expect(b.grad, 3.0, "same graph: b.grad")
+    expect_grads(d, [(d, "d", 1.0), (c, "c", 1.0), (b, "b", 3.0), (a, "a", 10.0)],  # from the output back
+                 "a = 2; b = a + a; c = a * b; d = c + b; d.backward()")
 
 
 def test_backward_runs_closures_in_reverse_order():
