@@ -26,6 +26,12 @@ class Task:
     hints: tuple[str, ...]
 
 
+def modules(tasks: dict[str, Task]) -> tuple[str, ...]:
+    """The files of mygrad/ that students write, in task order, without the extension: what a notebook, an
+    upload of loose files and the release are made of."""
+    return tuple(dict.fromkeys(Path(f).stem for task in tasks.values() for f in task.files))
+
+
 @cache
 def load(path: Path = CATALOGUE) -> dict[str, Task]:
     """Tasks by id, in catalogue order; raises ValueError naming the problem on a malformed file."""

@@ -18,13 +18,14 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from . import catalogue
 from .catalogue import KIT_ROOT
 from .sandbox import MAX_DEPTH
 
 MAX_ZIP_BYTES, MAX_ZIP_FILES = 50 << 20, 2000
 MAX_WALKED = 5000                                        # entries looked at when searching an upload
 MAX_NAME_BYTES = 255                                     # the longest file name Linux file systems take
-MODULES = ("engine.py", "nn.py", "train.py", "warmup.py")  # the files of mygrad/ that a student writes
+MODULES = tuple(f"{m}.py" for m in catalogue.modules(catalogue.load()))  # the files of mygrad/ students write
 NOT_THE_STUDENTS = {"__MACOSX", "__pycache__", "site-packages", "node_modules"}  # never searched
 KINDS = ("the mygrad/ folder", "loose files", "the notebook", "the zip archive")  # preferred in this order
 

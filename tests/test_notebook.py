@@ -49,3 +49,20 @@ def test_released_notebook_fails_only_in_the_checks_that_reach_a_stub():
 def test_notebook_package_grades_like_the_solutions(tmp_path):
     assert write_package(build_notebook(), tmp_path) == []
     assert grade(tmp_path).score == 100
+
+
+def test_a_task_added_to_the_catalogue_gets_its_section_and_grade_cell(tmp_path):
+    """The notebook follows tasks.toml: a new task with a new file needs no change to the generator."""
+    import shutil
+
+    from autograder.catalogue import KIT_ROOT
+    from autograder.nbgrader.notebook import build_notebook
+    for folder in ("solutions", "mygrad_ref", "docs"):
+        shutil.copytree(KIT_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(tmp_path / "solutions" / "tasks.toml", "a") as catalogue:
+        catalogue.write('\n[[task]]\nid = "task6"\ntitle = "Softmax"\nfiles = ["mygrad/extra.py"]\n'
+                        'lesson = "docs/lessons/task6-softmax.md"\npoints = 0\nprerequisites = []\nhints = ["Sum."]\n')
+    (tmp_path / "solutions" / "mygrad" / "extra.py").write_text(
+        "def softmax(xs):\n    ### BEGIN SOLUTION task6\n    return xs\n    ### END SOLUTION\n")
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in build_notebook(tmp_path).cells]
+    assert "code-extra" in ids and "grade-task6" in ids and ids.index("code-extra") < ids.index("grade-task6")

@@ -15,11 +15,11 @@ from .. import catalogue
 from ..catalogue import KIT_ROOT
 
 ASSIGNMENT, NOTEBOOK = "mygrad", "mygrad.ipynb"
-MODULES = ("warmup", "engine", "nn", "train")
 IMPORTS = {"nn": "from .engine import *\n", "train": "from .engine import *\n"}
 RELATIVE_IMPORT = re.compile(r"^from \.\w* import .*$", re.M)
 
-# Quick checks students can run in the grade cells; the real grade comes from the hidden suites.
+# Quick checks students can run in the grade cells (the lesson's worked examples, where a task has them);
+# the real grade comes from the hidden suites.
 VISIBLE = {
     "task0": """assert abs(central_difference(lambda x: 3*x**2 - 4*x + 5, 3.0) - 14) < 1e-4, "central difference of 3x²-4x+5 at 3 should be 14"
 assert tuple(partials_of_d(2, -3, 10)) == (-3, 2, 1), "partials of d = a*b + c at (2, -3, 10) are (-3, 2, 1)"
@@ -88,7 +88,7 @@ def build_notebook(root: Path = KIT_ROOT):
                        "cells of your own.", metadata=meta("text", "intro")))
     draw = RELATIVE_IMPORT.sub("", (root / "mygrad_ref" / "draw.py").read_text())
     nb.cells.append(code("# Given: the drawing helper (run this cell)\n" + draw, metadata=meta("text", "draw-helper")))
-    for module in MODULES:
+    for module in catalogue.modules(tasks):
         rel = f"mygrad/{module}.py"
         mine = [t for t in tasks.values() if rel in t.files]
         for task in mine:
@@ -99,7 +99,8 @@ def build_notebook(root: Path = KIT_ROOT):
         nb.cells.append(code(source, metadata=meta("answer", f"code-{module}")))
         for task in mine:
             grade_meta = meta("grade", f"grade-{task.id}", task.points)
-            nb.cells.append(code(GRADED_NOTE + VISIBLE[task.id], metadata=grade_meta))
+            example = VISIBLE.get(task.id, f'print("{task.id}: no worked example here; run the cells above")')
+            nb.cells.append(code(GRADED_NOTE + example, metadata=grade_meta))
         if module == "engine":
             nb.cells.append(code(DRAW_EXAMPLE, metadata=meta("text", "draw-example")))
     return nb
@@ -158,7 +159,7 @@ def write_package(nb, dest: Path, root: Path = KIT_ROOT) -> list[str]:
     (package / "__init__.py").write_text((root / "solutions" / "mygrad" / "__init__.py").read_text())
     problems = []
     found = sections(nb)
-    for module in MODULES:
+    for module in catalogue.modules(catalogue.load(root / "solutions" / "tasks.toml")):
         cells = found.get(module, [])
         if not any(source.strip() for _, source in cells):
             problems.append(f"the code cell for mygrad/{module}.py is missing from the notebook (deleted?): "
