@@ -53,7 +53,7 @@ def strip_solutions(source: str, filename: str, tasks=None, only: int | None = N
                                  f"its files as {list(tasks[task_id].files)}")
             open_at, task = lineno, tasks[task_id]
             indent = begin["indent"]
-            out.append(f"{indent}# TODO {task.id}: {task.title} (lesson: {task.lesson})\n")
+            out.append(f"{indent}# TODO {task.id}: {todo_for(source, lineno)} (lesson: {task.lesson})\n")
             out.append(f'{indent}raise NotImplementedError("{task.id} not started: {task.title}")\n')
         elif END.match(line):
             if not open_at:
@@ -67,6 +67,21 @@ def strip_solutions(source: str, filename: str, tasks=None, only: int | None = N
     if open_at:
         raise FenceError(f"{filename}:{open_at}: BEGIN SOLUTION is never closed")
     return "".join(out)
+
+
+def todo_for(source: str, lineno: int) -> str:
+    """What the fence at lineno asks for, named by its function: "__add__'s _backward", "parameters()"."""
+    lines = source.splitlines()
+    indent = len(lines[lineno - 1]) - len(lines[lineno - 1].lstrip())
+    closure = False
+    for line in reversed(lines[:lineno - 1]):
+        depth = len(line) - len(line.lstrip())
+        if line.lstrip().startswith("def ") and depth < indent:
+            name = line.lstrip()[4:].split("(")[0]
+            if name != "_backward":
+                return f"{name}'s _backward" if closure else f"the body of {name}()"
+            closure, indent = True, depth
+    return "this part"
 
 
 def fenced_tasks(source: str) -> set[str]:

