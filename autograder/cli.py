@@ -242,6 +242,11 @@ def interrupt(signum, frame):
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    from .catalogue import KIT_ROOT
+    if not (KIT_ROOT / "solutions" / "tasks.toml").is_file():
+        print(f"mygrad: no kit at {KIT_ROOT} (solutions/tasks.toml is missing): mygrad-kit runs from a checkout; "
+              "install it with `pip install -e .` from a clone of the repository", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, interrupt)
     try:
         return args.run(args)

@@ -5,6 +5,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 # Feedback quotes student text (exception messages, file names): a terminal escape in it must not redraw
 # the report, so every control character but newline and tab is shown as U+FFFD.
@@ -47,7 +48,7 @@ class TestResult:
     task: str
     score: float
     max_score: float
-    status: str                 # 'passed' | 'failed'
+    status: Literal["passed", "failed"]
     output: str = ""            # the feedback: what was checked, the example, the diagnosis
     tags: list[str] = field(default_factory=list)   # the task id, then any diagnosis codes
     graph: dict | None = None   # a failed graph check's nodes, numbers and first wrong node (checks.drawing)

@@ -27,6 +27,7 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 NOBODY = 65534                     # the uid inside bubblewrap's namespace
 SANDBOX_UIDS = (1_500_000, 10_000)  # as root: a uid per worker, claimed while it lives (first, how many)
@@ -61,7 +62,7 @@ class Limits:
 
 @dataclass
 class Outcome:
-    kind: str          # ok | timeout | crashed | exited | out-of-memory | bad-response | start-failed
+    kind: Literal["ok", "timeout", "crashed", "exited", "out-of-memory", "bad-response", "start-failed"]
     response: dict | None
     detail: str
     output: str

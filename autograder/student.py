@@ -10,6 +10,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from . import answers, oracle
 
@@ -17,10 +18,13 @@ WORKER = Path(__file__).resolve().parent / "worker"   # the only grader files th
 TIMEOUTS_IN_A_ROW = 3                                 # per task: then that task's remaining checks are skipped
 
 
+FailureKind = Literal["not-implemented", "exception", "import-error", "timeout", "crashed", "exited",
+                      "out-of-memory", "bad-response", "time-budget", "start-failed"]
+
+
 @dataclass
 class ProbeFailure(Exception):
-    kind: str        # not-implemented | exception | import-error | forbidden-import | timeout | crashed | exited
-    #                  | out-of-memory | bad-response | time-budget | start-failed
+    kind: FailureKind
     message: str
     task: str | None = None   # the task whose stub raised, for not-implemented
     error_type: str = ""
