@@ -2,7 +2,8 @@
 
   1. `nbgrader autograde` (serial; the course's mygrad preprocessor grades each notebook),
   2. `mygrad grade NOTEBOOK` once per submission (a fresh process each),
-  3. `mygrad nbgrader autograde --jobs N` (parallel grading, then nbgrader records the grades).
+  3. `mygrad nbgrader autograde --jobs N` (parallel grading, then nbgrader records the grades),
+  4. `mygrad grade-all` on the same notebooks, one per student (no nbgrader at all), with N processes.
 Prints total and per-notebook seconds and the ratios. Usage:
   .venv/bin/python benchmarks/bench_nbgrader.py [--students 8] [--jobs 2]
 """
@@ -60,12 +61,18 @@ def main():
         shutil.rmtree(course / ".mygrad-cache", ignore_errors=True)
         parallel = timed([BIN / "mygrad", "nbgrader", "autograde", "mygrad", "--force", "--jobs", str(args.jobs)],
                          course, env)
+        flat = top / "class"
+        flat.mkdir()
+        for nb in notebooks:  # the same notebooks, one file per student
+            shutil.copy(nb, flat / f"{nb.parent.parent.name}.ipynb")
+        batch = timed([BIN / "mygrad", "grade-all", flat, "--out", top / "grades", "-j", str(args.jobs)], course, env)
     finally:
         shutil.rmtree(top, ignore_errors=True)
     print(f"{n} notebooks, {args.jobs} jobs for the parallel command")
-    for name, total in (("nbgrader autograde (serial)", serial), ("mygrad grade per notebook", per_submission),
-                        (f"mygrad nbgrader autograde -j{args.jobs}", parallel)):
-        print(f"  {name:<34} {total:7.2f} s total  {total / n:6.2f} s per notebook  {serial / total:5.2f}x vs serial")
+    ways = (("nbgrader autograde (serial)", serial), ("mygrad grade per notebook", per_submission),
+            (f"mygrad nbgrader autograde -j{args.jobs}", parallel), (f"mygrad grade-all -j{args.jobs}", batch))
+    for name, total in ways:
+        print(f"  {name:<34} {total:7.2f} s total  {60 * n / total:6.1f} a minute  {serial / total:5.2f}x vs serial")
 
 
 if __name__ == "__main__":
