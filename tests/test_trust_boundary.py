@@ -108,11 +108,12 @@ def test_sigterm_to_the_grader_ends_the_worker_and_removes_its_folders(tmp_path,
     env = {**os.environ, "TMPDIR": str(private)}
     grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(submission), "--quiet"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    give_up = time.monotonic() + 60
-    while not processes_with(str(private)) and time.monotonic() < give_up:
+    give_up = time.monotonic() + 120  # the sandbox's copy of the submission: there while a worker may run
+    while not list(private.glob("mygrad-sandbox-*")) and grader.poll() is None and time.monotonic() < give_up:
         time.sleep(0.05)
-    assert processes_with(str(private)), "the worker never started"
-    time.sleep(0.5)
+    assert grader.poll() is None and list(private.glob("mygrad-sandbox-*")), (
+        f"the grade never reached its sandbox: {grader.poll()} {grader.stderr.read() if grader.poll() else ''}")
+    time.sleep(1.0)  # a worker of the looping submission is running now (or a fresh one starting)
     grader.send_signal(signal.SIGTERM)
     _, err = grader.communicate(timeout=30)
     assert grader.returncode == 130 and "interrupted" in err, err
