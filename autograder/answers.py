@@ -77,8 +77,3 @@ def valid(probe: str, answer) -> bool:
 
 def valid_error(error) -> bool:
     return conforms(error, ERROR, [MAX_ITEMS])
-
-
-def number(x) -> float:
-    """A validated NUM as a float (non-finite strings become float NaN/inf, which no comparison passes)."""
-    return float(x)

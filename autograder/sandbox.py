@@ -218,17 +218,15 @@ def namespaces_work() -> bool:
 
 def remove_ipc_of(uid: int) -> None:
     """Without an IPC namespace: remove the SysV objects the worker's own uid left (they outlive processes)."""
-    for kind, flag in (("shm", "-m"), ("msg", "-q"), ("sem", "-s")):
+    for kind, flag, key in (("shm", "-m", "shmid"), ("msg", "-q", "msqid"), ("sem", "-s", "semid")):
         try:
-            rows = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
-        except OSError:
+            header, *rows = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()
+        except (OSError, ValueError):
             continue
-        header = Path(f"/proc/sysvipc/{kind}").read_text().split("\n", 1)[0].split()
         for row in rows:
-            fields = dict(zip(header, row.split()))
+            fields = dict(zip(header.split(), row.split()))
             if fields.get("uid") == str(uid):
-                subprocess.run(["ipcrm", flag, fields["shmid" if kind == "shm" else "msqid" if kind == "msg" else
-                                                       "semid"]], capture_output=True)
+                subprocess.run(["ipcrm", flag, fields[key]], capture_output=True)
 
 
 def limiter(limits: Limits, uid: int | None, namespaces: bool = False):
