@@ -340,36 +340,19 @@ def working_ops(student, reference, ops) -> tuple[list[str], list[str]]:
 
 
 def check_random_graphs(student, reference, ops, seed=0):
-    """Hypothesis-generated DAGs (seeded for this grade) of the operations that work on their own (a broken
-    one is charged in its own row, not again here); a wrong answer is shrunk to a minimal example, while a
-    timeout or crash ends the search at once (each retry would cost a full timeout)."""
-    from hypothesis import given, settings
-    from hypothesis import seed as seeded
-
-    from .strategies import dags
+    """Random DAGs (seeded for this grade) of the operations that work on their own (a broken one is charged
+    in its own row, not again here); a wrong answer is shrunk to a small example (strategies.search)."""
+    from .strategies import search
     ops, broken = working_ops(student, reference, ops)
     if not ops:
         fail("none of your operations gives the right value and gradients on its own yet: their own rows say why")
-    left_out = (f"\n  (Left out of these graphs because they fail on their own, where their own rows charge them: "
-                f"{', '.join(broken)}.)") if broken else ""
-    stop = []
-
-    @seeded(seed)
-    @settings(parent=settings.get_profile("grading"))
-    @given(dags(ops=ops))
-    def run(spec):
-        if stop:
-            return
-        try:
-            check_ops_graph(student, reference, spec)
-        except ProbeFailure as err:
-            stop.append(err)
     try:
-        run()
+        search(lambda spec: check_ops_graph(student, reference, spec), ops, seed)
     except Mistake as err:
-        raise Mistake(err.feedback + left_out, *err.codes, graph=err.graph) from None
-    if stop:
-        raise stop[0]
+        if broken:
+            err = Mistake(err.feedback + "\n  (Left out of these graphs because they fail on their own, where their "
+                          f"own rows charge them: {', '.join(broken)}.)", *err.codes, graph=err.graph)
+        raise err from None
 
 
 # --- plain numbers ----------------------------------------------------------------------------------

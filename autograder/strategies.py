@@ -1,16 +1,17 @@
-"""Hypothesis strategies for the hidden suites: random expression DAGs as JSON specs (see worker/session.build).
+"""Random expression DAGs for the hidden suites, as JSON specs (see worker/session.build).
 
 Every graph reuses an intermediate node in two different operations (random trees miss the worst bugs),
 and values stay where the lecture's formulas are exact (moderate tanh/exp inputs, log of positives).
+
+One builder, two sources of choices: a seeded `random.Random` draws the graphs a grade runs (cheap, and no
+Hypothesis import in the grader), and Hypothesis drives the same builder in the kit's own tests.
 """
+from __future__ import annotations
+
 import math
+import random
 
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
-
-# Grades must be identical on every run: derandomized, no example database, no deadline.
-settings.register_profile("grading", derandomize=True, database=None, deadline=None, max_examples=25,
-                          suppress_health_check=list(HealthCheck), print_blob=False)
+EXAMPLES = 25  # random graphs per check
 
 NICE = [-1.5, -1.25, -0.75, -0.5, 0.25, 0.5, 0.75, 1.0, 1.25, 2.0]
 KNOWN_GOOD_OPS = ['add', 'mul']
@@ -42,19 +43,19 @@ def value_of(op, args, values):
     return x if x is not None and abs(x) < 50 else None
 
 
-@st.composite
-def dags(draw, ops=ALL_OPS, min_nodes=2, max_nodes=7):
-    leaves = draw(st.lists(st.sampled_from(NICE), min_size=2, max_size=3))
+def build_dag(choose, ops=ALL_OPS, min_nodes=2, max_nodes=7) -> dict:
+    """A graph spec from `choose(options) -> one option`, a seeded RNG's or Hypothesis's."""
+    leaves = [choose(NICE) for _ in range(choose(range(2, 4)))]
     values, nodes = list(leaves), []
 
     def pick():  # favour recent nodes, so chains get deep and intermediate nodes get reused
-        return draw(st.integers(max(0, len(values) - 3), len(values) - 1) | st.integers(0, len(values) - 1))
+        return choose(range(choose((max(0, len(values) - 3), 0)), len(values)))
 
-    for _ in range(draw(st.integers(min_nodes, max_nodes))):
-        op = draw(st.sampled_from(ops))
-        const = draw(st.sampled_from([2.0, 3.0, -1.5, 0.5, 5.0]))
+    for _ in range(choose(range(min_nodes, max_nodes + 1))):
+        op = choose(ops)
+        const = choose((2.0, 3.0, -1.5, 0.5, 5.0))
         if op == 'pow':
-            args = [pick(), draw(st.sampled_from([2, 3, -1, 0.5]))]
+            args = [pick(), choose((2, 3, -1, 0.5))]
         elif op == 'sum':
             args = [[pick(), pick(), pick()]]
         elif op.startswith('c'):
@@ -82,3 +83,23 @@ def dags(draw, ops=ALL_OPS, min_nodes=2, max_nodes=7):
         nodes.append([op, *args])
         values.append(x if x is not None else 0.0)
     return {'leaves': leaves, 'nodes': nodes}
+
+
+def dags(ops=ALL_OPS, min_nodes=2, max_nodes=7):
+    """The same graphs as a Hypothesis strategy, so that a failure shrinks."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def strategy(draw):
+        return build_dag(lambda options: draw(st.sampled_from(options)), ops, min_nodes, max_nodes)
+    return strategy()
+
+
+def search(check, ops, seed: int) -> None:
+    """Run check(spec) on EXAMPLES random graphs drawn from seed, smallest first, so that the first failure
+    (raised as it is) is the smallest of them: a graph a student can follow by hand, without a shrinker's
+    hundreds of extra probes. A worker timeout or crash ends the search too: each retry would cost as much."""
+    rng = random.Random(seed)
+    graphs = [build_dag(rng.choice, ops) for _ in range(EXAMPLES)]
+    for spec in sorted(graphs, key=lambda g: (len(g["nodes"]), len(g["leaves"]))):
+        check(spec)
