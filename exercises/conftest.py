@@ -7,6 +7,7 @@ challenge, a recursion too deep), and ends the run with one row per task and the
 failed (hints in levels, from tasks.toml; `--hint taskN` shows the next level). Progress and the hint
 levels seen are remembered in a small file in the checked folder (.mygrad-progress.json).
 """
+import gc
 import html
 import importlib
 import importlib.util
@@ -85,6 +86,11 @@ class SelfCheck:
     # --- setting up ------------------------------------------------------------------------------------
 
     def pytest_configure(self, config):
+        # Every node of an engine's graph is in a reference cycle through its closure, so at the default
+        # thresholds the cyclic collector runs again and again over graphs still in use: most of a training
+        # step. Collect far less often; the graphs are freed when the checks end.
+        gc.freeze()
+        gc.set_threshold(200_000, 50, 100)
         for task in self.tasks.values():
             config.addinivalue_line("markers", f"{task['id']}: {task['title']}")
         # The per-task table at the end replaces pytest's list of failed test names.
