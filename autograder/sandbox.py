@@ -411,11 +411,19 @@ class Worker:
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             os.set_blocking(stream.fileno(), False)
 
-    def kill(self) -> None:
+    def kill(self, grace: float = 0.0) -> None:
+        """End the worker and everything it started. With grace, first close its stdin and give it that long
+        to leave by itself: then its CPU time is counted in this process's children (benchmarks read it)."""
         proc, self.proc = self.proc, None
         if proc is None:
             return
         tree = descendants(proc.pid)
+        if grace:
+            try:
+                proc.stdin.close()
+                proc.wait(timeout=grace)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         for pid in [proc.pid, *tree]:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -438,7 +446,7 @@ class Worker:
                 pass
 
     def close(self) -> None:
-        self.kill()
+        self.kill(grace=0.5)
         if self.uid is not None and self.mode.startswith("rlimit"):
             remove_files_of(self.uid)
             if not self.namespaces:
