@@ -136,6 +136,21 @@ def test_report_shows_brackets_in_feedback_as_text_not_markup():
     assert "note [red]x[/red]" in text
 
 
+def test_report_gives_the_self_checks_first_hint_for_each_task_that_lost_points():
+    from rich.console import Console
+
+    from autograder import catalogue, report
+    from autograder.results import Results, TestResult
+    tasks = catalogue.load()
+    results = Results([TestResult("task1 · +", "task1", 0.0, 2.0, "failed", "wrong"),
+                       TestResult("task2 · sort", "task2", 3.0, 3.0, "passed", "")], 1.0, "rlimit")
+    console = Console(record=True, width=300)
+    report.render(results, console=console)
+    text = console.export_text()
+    assert tasks["task1"].hints[0] in text and tasks["task2"].hints[0] not in text
+    assert results.hints() == {"task1": tasks["task1"].hints[0]}
+
+
 def test_report_and_json_show_control_characters_as_replacement_marks():
     from autograder.results import Results, TestResult
     results = Results([TestResult("task1 · +", "task1", 0.0, 1.0, "failed", "raised \x1b[2K\x1b[1GTotal: 100\r")],
