@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -341,7 +342,7 @@ def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = N
     look = sum(1 for r in graded.values() if needs_a_look(r))
     scores = sorted(r.score for r in graded.values())
     say(console, f"graded {len(graded)} of {len(entries)} submissions ({hits} from the cache) "
-                  f"in {time.monotonic() - started:.0f} s: median {scores[len(scores) // 2] if scores else 0:g}, "
+                  f"in {time.monotonic() - started:.0f} s: median {statistics.median(scores) if scores else 0:g}, "
                   f"{len(failed)} could not be graded, {look} need a look; see {out / 'class-report.html'}")
     if not complete:
         say(console, f"interrupted: {len(entries) - len(graded)} left; run the same command again to grade only "

@@ -231,7 +231,7 @@ class SelfCheck:
             challenge = f"; challenge open: {row['challenge']}" if row.get("challenge") else ""
             write(f"{MARKS.get(row['status'], '[ ]')} {task_id}  {task['title']:<48} {row['status']:<12} "
                   f"{row['passed']}/{row['checks']} checks{challenge}{extra}")
-            if status == "failing":
+            if status in ("failing", "blocked"):  # blocked: the row names the earlier task to fix first
                 self.write_hint(write, task_id)
             elif row.get("challenge") and task_id in self.challenge_said:
                 write(f"      {self.challenge_said[task_id]}")

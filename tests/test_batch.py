@@ -228,6 +228,7 @@ def test_the_documented_grade_all_commands_run_as_written(tmp_path):
     for command in local:
         run = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert run.returncode == 0 and "graded 2 of 2" in run.stderr, (command, run.stderr)  # a broken zip: 0 and why
+        assert re.search(r"median (50|7\.5),", run.stderr), run.stderr  # full marks (100, or task1's 15) and 0
         out = tmp_path / re.search(r"--out (\S+)", command + " --out grades/").group(1)
         assert (out / "students" / "ada" / "feedback.html").exists()
         assert (out / "class-report.html").exists() and (out / "gradebook.csv").read_text().startswith("student,")

@@ -91,3 +91,9 @@ def test_nbgrader_stops_with_a_clear_message_when_the_kit_cannot_be_imported(cou
     assert not (course / "autograded").exists() and gradebook_rows(course, "submitted_notebook") == 0
     run([BIN / "nbgrader", "autograde", "mygrad"], course, env)  # with the kit: graded
     assert gradebook_rows(course, "submitted_notebook") == 1
+
+
+def test_the_parallel_summary_takes_the_median_of_an_even_class():
+    from autograder.nbgrader.parallel import summary
+    text = summary({"ada": (100.0, 100.0), "bea": (0.0, 100.0), "cy": (40.0, 100.0), "dan": (60.0, 100.0)}, [])
+    assert "mean 50.00, median 50.00, lowest 0, highest 100 (of 100); 1 full marks, 1 zero" in text, text

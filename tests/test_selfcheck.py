@@ -92,6 +92,7 @@ def test_a_tanh_bug_gets_the_tanh_hint_and_later_tasks_point_back(edited):
     assert TASKS["task3"]["checks"]["test_against_central_differences[tanh]"]["hints"][0] in out, out
     assert "x**(k-1)" not in out and "**" not in rows["task3"].split("failing")[1], out  # not the power rule's hint
     assert "task3 is failing: fix it first" in out, out
+    assert re.search(r"^\[ \] task5 .* blocked .*\n      task3 is failing: fix it first$", out, re.M), out  # the row
 
 
 def test_parameters_order_bug_blames_one_check(edited):

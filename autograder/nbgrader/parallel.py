@@ -8,6 +8,7 @@ writes the autograded notebooks and the gradebook itself, exactly as in a serial
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,7 @@ def summary(scores: dict[str, tuple[float, float]], failed: list[str]) -> str:
     values = sorted(score for score, _ in scores.values())
     most = max(m for _, m in scores.values())
     text = (f"graded {len(scores)} notebook{'s' if len(scores) != 1 else ''}: mean {sum(values) / len(values):.2f}, "
-            f"median {values[len(values) // 2]:.2f}, lowest {values[0]:g}, highest {values[-1]:g} (of {most:g}); "
+            f"median {statistics.median(values):.2f}, lowest {values[0]:g}, highest {values[-1]:g} (of {most:g}); "
             f"{sum(v == most for v in values)} full marks, {sum(v == 0 for v in values)} zero")
     return text + (f"; {len(failed)} failed here (nbgrader grades and reports them below): {', '.join(failed)}"
                    if failed else "")
