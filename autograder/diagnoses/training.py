@@ -50,12 +50,14 @@ def run(kind: str, numbers, xs, ys, steps, lr) -> tuple[list[float], list[float]
             sign = -1 if "lr-sign" in kind else 1
             for p in model.parameters():
                 p.data -= sign * lr * p.grad
+        if kind == "loss-recorded-after-update":  # the loss again, from the updated parameters
+            loss = mse_loss([model(x) for x in xs], ys)
         losses.append(loss.data)
     return losses, [p.data for p in model.parameters()]
 
 
 KINDS = ("train-no-zero-grad", "lr-sign", "train-step-order:zero-after-backward", "train-step-order:step-first",
-         "loss-not-sum-of-squares", "train-forward-once", "lr-sign+train-no-zero-grad")
+         "loss-not-sum-of-squares", "train-forward-once", "lr-sign+train-no-zero-grad", "loss-recorded-after-update")
 
 
 def diagnose(losses, params, numbers, xs, ys, steps, lr, close) -> list[str]:
