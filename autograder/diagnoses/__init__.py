@@ -25,6 +25,9 @@ DIAGNOSES = {
     "mul-uses-own-input": "In `a * b`, each input's gradient uses its *own* data instead of the other input's.",
     "tanh-uses-input": "tanh's derivative is written with the input, `1 - x**2`, instead of the output, "
                        "`1 - t**2` with `t = out.data`.",
+    "pow-exponent-not-lowered": "`**`'s local derivative keeps the exponent: `k * x ** k` instead of "
+                                "`k * x ** (k - 1)`. Mind the brackets: `x ** k - 1` is `(x ** k) - 1`, "
+                                "since `**` binds before `-`.",
     "relu-at-zero": "relu passes gradient at exactly 0; the kit (like PyTorch) uses a slope of 0 there.",
     "closure-on-wrong-node": "An operation stores its closure on an input (`self._backward = _backward`) "
                              "instead of on its result (`out._backward = _backward`): a value used by two "

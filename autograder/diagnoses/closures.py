@@ -32,6 +32,9 @@ def closure_variants(op, x, y, k, out_data, preset, g):
         variants.append(('tanh-uses-input', [preset[0] + (1 - x ** 2) * g]))
     if op == 'relu' and x == 0:
         variants.append(('relu-at-zero', [preset[0] + g]))
+    if op == 'pow':  # the exponent kept, not lowered: `k * x ** k`, or `x ** k-1`, which is `(x ** k) - 1`
+        kept = k * x ** k
+        variants += [('pow-exponent-not-lowered', [preset[0] + d]) for d in (kept * g, (kept - 1) * g, kept - g)]
     return variants
 
 
