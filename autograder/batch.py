@@ -171,9 +171,10 @@ def not_graded(message: str, code: str, tasks=None) -> Results:
     return Results(rows, 0.0, "none (nothing ran)", [f"{head}: {message}"])
 
 
-def grade_entry(path: str, settings: Settings) -> dict | None:
-    """Grade one submission; never raises. Returns {"results": Results.to_dict(), "graded": bool}, or None
-    when Ctrl-C cut the grade short. graded is False when the grader could not grade it (a 0 with why)."""
+def grade_entry(path: str, settings: Settings, student: str = "") -> dict | None:
+    """Grade one submission; never raises. Returns {"results": Results.to_dict(), "graded": bool, "page":
+    its feedback page}, or None when Ctrl-C cut the grade short. graded is False when the grader could not
+    grade it (a 0 with why). The page is drawn here, in parallel, not in the one process that collects."""
     from .grade import GradingError, grade
     # pytest imports the hidden suites once per process: forget them, so every grade starts as a fresh run
     for name, module in list(sys.modules.items()):
@@ -193,7 +194,7 @@ def grade_entry(path: str, settings: Settings) -> dict | None:
         results = not_graded(f"{type(err).__name__}: {err}", "grader-error", tasks)
     if _interrupted:
         return None
-    return {"results": results.to_dict(), "graded": graded}
+    return {"results": results.to_dict(), "graded": graded, "page": feedback_page(results, student)}
 
 
 # ---- where the grading runs -------------------------------------------------------------------------
@@ -242,10 +243,14 @@ def outcome(future) -> dict | None:
 
 # ---- the outputs ----------------------------------------------------------------------------------
 
-def write_student(out: Path, student: str, results: Results) -> None:
+def feedback_page(results: Results, student: str) -> str:
+    return report_page.page(results, f"Submission {student}")
+
+
+def write_student(out: Path, student: str, results: Results, page: str | None = None) -> None:
     folder = out / "students" / student
     write_atomic(folder / "results.json", json.dumps(results.to_gradescope(), indent=2))
-    write_atomic(folder / "feedback.html", report_page.page(results, f"Submission {student}"))
+    write_atomic(folder / "feedback.html", page or feedback_page(results, student))
 
 
 def gradebook(graded: dict[str, Results], tasks: list[str]) -> str:
@@ -301,7 +306,7 @@ def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = N
             write_atomic(cache / f"{keys[student]}.json", json.dumps(result["results"]))
         elif not result["graded"]:
             failed.add(student)  # retried on the next run: never cached
-        write_student(out, student, results)
+        write_student(out, student, results, result.get("page"))
         graded[student] = results
         progress.advance(bar)
 
@@ -318,7 +323,7 @@ def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = N
                 finish(entry.student, {"results": json.loads(hit.read_text()), "graded": True})
                 hits += 1
             else:
-                work[entry.student] = (str(entry.path.resolve()), settings)
+                work[entry.student] = (str(entry.path.resolve()), settings, entry.student)
         where = f"on the Dask cluster at {scheduler}" if scheduler else f"with {jobs} processes"
         progress.update(bar, description=f"grading {len(work)} of {len(entries)} submissions {where}")
         complete = True

@@ -24,6 +24,7 @@ class Task:
     points: int
     prerequisites: tuple[str, ...]
     hints: tuple[str, ...]
+    example: str = ""  # the lesson's worked example as asserts, for the notebook's check cell (optional)
 
 
 def modules(tasks: dict[str, Task]) -> tuple[str, ...]:
@@ -39,7 +40,8 @@ def load(path: Path = CATALOGUE) -> dict[str, Task]:
     tasks: dict[str, Task] = {}
     for row in rows:
         task = Task(row["id"], row["title"], tuple(row["files"]), row["lesson"], int(row["points"]),
-                    tuple(row.get("prerequisites", ())), tuple(row.get("hints", ())))
+                    tuple(row.get("prerequisites", ())), tuple(row.get("hints", ())),
+                    row.get("example", "").strip())
         if task.id in tasks:
             raise ValueError(f"{path}: task id {task.id!r} appears twice")
         unknown = [p for p in task.prerequisites if p not in tasks]

@@ -240,6 +240,19 @@ def interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def run() -> None:
+    """The `mygrad` command. `mygrad grade` leaves with os._exit: everything is written and flushed (its
+    temporary folders are gone with their `with` blocks), and the interpreter's exit would only run one
+    last full collection over the grade's garbage (~20% of a grade's CPU) just before the memory is handed
+    back anyway."""
+    code = main()
+    if sys.argv[1:2] != ["grade"]:
+        sys.exit(code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     from .catalogue import KIT_ROOT
@@ -256,4 +269,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

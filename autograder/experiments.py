@@ -53,7 +53,8 @@ def backprop(engine, spec: dict, presets: dict[int, float] | None = None, out_gr
     """Build the spec with the engine's operations, then call every closure below the root in reverse
     topological order (the grader's), after setting the preset grads and the root's grad. The spec's nodes'
     data and grads, and which of them the root's graph reaches."""
-    runs = engine.run("graph", spec=spec)
+    ops = {op for op, *_ in spec["nodes"]}
+    runs = engine.run("graph", spec=spec, touches=frozenset(f"`{op}` forward" for op in ops))
     n = len(spec["leaves"]) + len(spec["nodes"])
     if len(runs) != 1 or len(runs[0]["data"]) != n:
         raise bad_response("the worker's answer did not list every node of the graph")
@@ -61,7 +62,8 @@ def backprop(engine, spec: dict, presets: dict[int, float] | None = None, out_gr
     edges = explore(engine, [root])
     order = topological(edges, root)
     grads = [[i, g] for i, g in (presets or {}).items()] + [[root, out_grad]]
-    got = engine.run("drive", grads=grads, order=list(reversed(order)), read=list(range(n)))
+    got = engine.run("drive", grads=grads, order=list(reversed(order)), read=list(range(n)),
+                     touches=frozenset(f"`{op}` backward" for op in ops))
     if len(got) != n:
         raise bad_response("the worker's answer did not give every node's grad")
     return {"data": run["data"], "grads": got, "reached": [i in edges for i in range(n)]}

@@ -15,5 +15,6 @@ class Reference:
     def __init__(self):
         self.session = Session(lambda name: importlib.import_module(f"mygrad_ref.{name}"), oracle.answer)
 
-    def run(self, probe: str, slow: bool = False, fresh: bool = False, **args):
+    def run(self, probe: str, slow: bool = False, fresh: bool = False, touches: frozenset[str] = frozenset(),
+            **args):
         return nets.run(self.session, probe, args)

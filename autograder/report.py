@@ -27,9 +27,12 @@ def render(results: Results, console: Console | None = None, title: str = "") ->
         # feedback quotes student code and messages: brackets in it are text, never rich markup
         table.add_row(escape(t.task), escape(check), f"{t.score:.2f} / {t.max_score:.2f}", status, escape(feedback))
     console.print(table)
+    hints = results.hints()
     for task_id, (score, most) in totals.items():
         name = tasks[task_id].title if task_id in tasks else task_id
         console.print(escape(f"  {task_id}  {name:<48} {score:6.2f} / {most:g}"))
+        if task_id in hints:
+            console.print(f"[dim]         hint: {escape(hints[task_id])}[/]")
     console.print(f"[bold]Total: {results.score:.2f} / {results.max_score:g}[/]   "
                   f"({results.execution_time:.1f} s, student code ran in {results.isolation} isolation)")
     for note in results.notes:

@@ -28,7 +28,9 @@ def graph_svg(graph: dict) -> str:
 
 
 def page(results: Results, title: str) -> str:
-    totals = "".join(f"<tr><td>{html.escape(task)}</td><td>{score:.2f} / {most:g}</td></tr>"
+    hints = results.hints()
+    totals = "".join(f"<tr><td>{html.escape(task)}</td><td>{score:.2f} / {most:g}</td>"
+                     f"<td>{html.escape(hints.get(task, ''))}</td></tr>"
                      for task, (score, most) in results.task_scores().items())
     rows = []
     for t in results.tests:
@@ -44,6 +46,6 @@ def page(results: Results, title: str) -> str:
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
             f'<p class="total">Total: {results.score:.2f} / {results.max_score:g}</p>'
-            f"<table><tr><th>task</th><th>points</th></tr>{totals}</table>"
+            f"<table><tr><th>task</th><th>points</th><th>hint</th></tr>{totals}</table>"
             + (f"<ul>{notes}</ul>" if notes else "") + "".join(rows)
             + f"<p>Student code ran in {html.escape(results.isolation)} isolation.</p></body></html>")

@@ -81,6 +81,14 @@ class Results:
             totals[t.task] = (s + t.score, m + t.max_score)
         return {task: (round(s, 4), round(m, 4)) for task, (s, m) in totals.items()}
 
+    def hints(self) -> dict[str, str]:
+        """The first hint (solutions/tasks.toml) of each task that lost points: the level the self-check
+        prints when a check of that task fails, so both say the same."""
+        from . import catalogue
+        tasks = catalogue.load()
+        return {task: tasks[task].hints[0] for task, (score, most) in self.task_scores().items()
+                if score < most and task in tasks and tasks[task].hints}
+
     def output(self) -> str:
         lines = [f"Score: {self.score:g} / {self.max_score:g}", f"Student code ran in: {self.isolation} isolation"]
         return "\n".join(lines + self.notes)

@@ -38,9 +38,11 @@ ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "HOME"
 PYTHON_FLAGS = ["-S", "-s", "-B"]
 MAX_COPIED_FILE, MAX_COPIED_TOTAL, MAX_COPIED_FILES, MAX_DEPTH = 8 << 20, 64 << 20, 2000, 32
 TMPFS_BYTES = 64 << 20             # each of bubblewrap's /tmp and /dev/shm
+WORKER_TMPFS = "16m"               # each world-writable folder of an rlimit worker with its own mount namespace
 PR_SET_NO_NEW_PRIVS = 38
 UID_LOCKS = Path("/run/mygrad-sandbox-uids")  # root-only: which sandbox uids are taken right now
-WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # where an rlimit worker could leave files
+# Where an rlimit worker could leave files: with a mount namespace, each is a tmpfs of its own; else walked after it
+WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 
 
 class SandboxError(Exception):
@@ -179,7 +181,7 @@ def isolation_mode() -> str:
 
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 1, 2, 4, 1 << 14, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 1 << 12, 1 << 14, 1 << 18
 
 
 def kit_folders() -> tuple[str, ...]:
@@ -192,26 +194,54 @@ def kit_folders() -> tuple[str, ...]:
     return tuple(f for f in sorted(folders) if not any(f.startswith(g + "/") for g in folders))  # outermost
 
 
-def own_namespaces(hide: tuple[str, ...] = ()) -> None:
+def writable_tops() -> list[str]:
+    """WORLD_WRITABLE as real paths, without repeats or folders inside another (where /var/tmp or /dev/shm is
+    a link, mounting over the link's name would cover its target a second time)."""
+    tops = sorted({os.path.realpath(top) for top in WORLD_WRITABLE if os.path.isdir(top)})
+    return [top for top in tops if not any(top.startswith(other + "/") for other in tops)]
+
+
+def own_namespaces(hide: tuple[str, ...] = (), keep: str | None = None) -> None:
     """Mount, IPC and network namespaces of the worker's own (as root): the kit's folders are covered by an
-    empty read-only tmpfs, SysV shared memory, queues and semaphores die with it, and no socket reaches a
-    listener on this machine, loopback included."""
+    empty read-only tmpfs, every world-writable folder by a small empty tmpfs of the worker's own (what it
+    writes there is seen by no one and dies with it), SysV shared memory, queues and semaphores die with it,
+    and no socket reaches a listener on this machine, loopback included. keep (the worker's private copy,
+    which may live in /tmp) stays at its own path."""
     libc = ctypes.CDLL(None, use_errno=True)
+
+    def mount(source, target: str, fstype, flags: int, data, what: str) -> None:
+        if libc.mount(source, target.encode(), fstype, flags, data) != 0:
+            raise OSError(ctypes.get_errno(), f"{what} {target} failed")
+
     if libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET) failed")
-    if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:  # nothing mounted here reaches the host
-        raise OSError(ctypes.get_errno(), "making / private failed")
-    for folder in hide:
-        if libc.mount(b"tmpfs", folder.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k") != 0:
-            raise OSError(ctypes.get_errno(), f"hiding {folder} failed")
+    mount(None, "/", None, MS_REC | MS_PRIVATE, None, "making private")  # nothing mounted here reaches the host
+    for folder in hide:  # before the tmpfs below, which would take a kit folder under /tmp out of reach anyway
+        mount(b"tmpfs", folder, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k", "hiding")
+    # The private copy is usually in /tmp, under the tmpfs about to cover it. Held open across the mount and
+    # bound back at the same path, every path the grader gave the worker (its script, its argument, its cwd)
+    # stays valid, wherever TMPDIR points; moving the copy elsewhere would need a folder outside every
+    # world-writable one that the sandbox's uid can enter, which not every machine has.
+    held = os.open(keep, os.O_RDONLY | os.O_DIRECTORY) if keep else None
+    cwd = os.getcwd()
+    for top in writable_tops():
+        mount(b"tmpfs", top, b"tmpfs", MS_NOSUID | MS_NODEV, f"size={WORKER_TMPFS},mode=1777".encode(), "covering")
+    if held is not None:
+        os.makedirs(keep, mode=0o755, exist_ok=True)  # no-op when keep is outside the covered folders
+        mount(f"/proc/self/fd/{held}".encode(), keep, None, MS_BIND, None, "binding back")
+        os.close(held)
+    os.chdir(cwd)  # the old cwd is in the covered /tmp, where '..' would lead back to the real one
 
 
 @cache
 def namespaces_work() -> bool:
-    """Whether the rlimit fallback can give its workers IPC and network namespaces here (probed once)."""
+    """Whether the rlimit fallback can give its workers IPC, network and mount namespaces here, with the
+    world-writable folders covered and a folder in the temporary folder kept (probed once)."""
     try:
-        return subprocess.run([interpreter(), "-S", "-c", "pass"], preexec_fn=lambda: own_namespaces(kit_folders()),
-                              capture_output=True, timeout=10).returncode == 0
+        with tempfile.TemporaryDirectory() as keep:
+            return subprocess.run([interpreter(), "-S", "-c", "import os; os.listdir('.')"], cwd=keep,
+                                  preexec_fn=lambda: own_namespaces(kit_folders(), keep),
+                                  capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
 
@@ -229,12 +259,12 @@ def remove_ipc_of(uid: int) -> None:
                 subprocess.run(["ipcrm", flag, fields[key]], capture_output=True)
 
 
-def limiter(limits: Limits, uid: int | None, namespaces: bool = False):
+def limiter(limits: Limits, uid: int | None, namespaces: bool = False, keep: Path | None = None):
     hide = kit_folders() if namespaces else ()
 
-    def preexec():  # runs in the child between fork and exec
+    def preexec():  # runs in the child between fork and exec (after Popen's chdir)
         if namespaces:
-            own_namespaces(hide)
+            own_namespaces(hide, str(keep) if keep else None)
         for res, value in ((resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CPU, limits.cpu_seconds),
                            (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_NOFILE, limits.open_files),
                            (resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_CORE, 0)):
@@ -332,7 +362,7 @@ class Worker:
             self.python, (self.uid, self.uid_lock) = python, claim_uid()
         self.namespaces = self.mode == "rlimit" and self.uid is not None and namespaces_work()
         if self.mode == "rlimit":
-            self.mode = (f"rlimit (uid {self.uid}, own IPC and network namespaces, the kit hidden)"
+            self.mode = (f"rlimit (uid {self.uid}, own IPC and network namespaces, the kit hidden, its own /tmp)"
                          if self.namespaces else
                          f"rlimit (uid {self.uid}; no IPC or network namespace: its SysV objects are removed after "
                          "it, but it could reach services on this machine)" if self.uid is not None else
@@ -405,7 +435,7 @@ class Worker:
             cmd = [self.python, *PYTHON_FLAGS, str(private / "grader" / self.entry), str(cwd)]
         self.proc = subprocess.Popen(cmd, cwd=cwd, env=dict(ENV), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True,
-                                     preexec_fn=limiter(self.limits, self.uid, self.namespaces))
+                                     preexec_fn=limiter(self.limits, self.uid, self.namespaces, private))
         self.starts += 1
         self.stdout_buf, self.stderr_buf = b"", b""
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
@@ -447,10 +477,9 @@ class Worker:
 
     def close(self) -> None:
         self.kill(grace=0.5)
-        if self.uid is not None and self.mode.startswith("rlimit"):
-            remove_files_of(self.uid)
-            if not self.namespaces:
-                remove_ipc_of(self.uid)
+        if self.uid is not None and self.mode.startswith("rlimit") and not self.namespaces:
+            remove_files_of(self.uid)  # with namespaces, its world-writable folders were tmpfs of its own
+            remove_ipc_of(self.uid)
         if self.uid_lock is not None:
             os.close(self.uid_lock)
             self.uid_lock = None

@@ -54,6 +54,7 @@ class Student:
         self.budget, self.request_timeout = budget_seconds, request_timeout
         self.task = ""                                # the task whose checks run now (set by the harness)
         self.timeouts: dict[str, int] = {}            # timeouts in a row, per task
+        self.stuck: dict[str, str] = {}               # a function of theirs that timed out alone -> in which task
         self.forbidden: set[str] = set()
         self.events: list[str] = []  # timeouts, crashes: shown in the report
 
@@ -66,9 +67,13 @@ class Student:
         """Files of the submission that the sandbox's copy left out, with the reason."""
         return self.worker.skipped
 
-    def run(self, probe: str, slow: bool = False, fresh: bool = False, **args):
+    def run(self, probe: str, slow: bool = False, fresh: bool = False, touches: frozenset[str] = frozenset(),
+            **args):
         """The probe's answer; `slow` allows four times the usual time (deep graphs, whole training runs);
-        `fresh` runs it in a new worker process, which remembers nothing of earlier requests."""
+        `fresh` runs it in a new worker process, which remembers nothing of earlier requests. `touches` names
+        the student's functions the request calls (e.g. "`add` backward"): once a request that calls only
+        one of them timed out, a later request that calls it again fails at once instead of waiting as long
+        again (a loop in one function costs its checks, not minutes of everyone's grading time)."""
         if fresh:
             self.worker.kill()
         left = self.deadline - time.monotonic()
@@ -80,12 +85,18 @@ class Student:
                                           f"{self.task} in a row, so {self.task}'s other checks were skipped "
                                           "(other tasks are still checked)")
         timeout = self.request_timeout * (4 if slow else 1)
+        stuck = sorted(touches & self.stuck.keys())
+        if stuck:
+            raise ProbeFailure("timeout", f"not run: your {stuck[0]} did not answer in time in an earlier check "
+                                          f"({self.stuck[stuck[0]]}), and this check calls it again")
         # only train() on the grader's model may ask for numbers: anywhere else a question is a bad response
         outcome = self.worker.request({"probe": probe, "args": args}, timeout=min(timeout, left),
                                       on_ask=oracle.answer if probe == "training" else None)
         if outcome.kind == "start-failed":  # the grader's fault: no check may be charged for it
             raise SandboxFault(outcome.detail)
         self.timeouts[self.task] = self.timeouts.get(self.task, 0) + 1 if outcome.kind == "timeout" else 0
+        if outcome.kind == "timeout" and len(touches) == 1:
+            self.stuck.setdefault(next(iter(touches)), self.task)
         if outcome.kind != "ok":
             self.events.append(f"{probe}: {outcome.kind}: {outcome.detail}")
             raise ProbeFailure(outcome.kind, outcome.detail + (f"\n{outcome.output[-300:]}" if outcome.output.strip()

@@ -10,24 +10,20 @@ from pathlib import Path
 
 from . import build, catalogue
 from .catalogue import KIT_ROOT
+from .notebook_cells import by_module, core_module, draw_code, lesson_text, new_notebook
 
 FOLDER = "notebooks"
 CHECK = '''# Check yourself: the same public checks as `pytest exercises/ -m "{marks}"` (run the cell above first)
 import subprocess, sys
 print(subprocess.run([sys.executable, "-m", "pytest", "../exercises", "-q", "--color=no", "-p", "no:cacheprovider",
                       "-m", "{marks}"], capture_output=True, text=True).stdout)'''
-DRAW = '''# Draw a graph with your engine (needs Graphviz's `dot`); in Jupyter it renders below
-import importlib, sys
+# The drawing example runs in the notebook's own kernel: it imports the student's saved file afresh.
+DRAW_PREAMBLE = """import importlib, sys
 sys.path.insert(0, "../exercises")
-import mygrad.engine; importlib.reload(mygrad.engine)
-from mygrad.engine import Value
+import mygrad.{core}; importlib.reload(mygrad.{core})
+from mygrad.{core} import Value
 from mygrad.draw import draw_dot
-a = Value(2.0, label='a'); b = Value(-3.0, label='b'); L = a * b + a; L.label = 'L'
-try:
-    L.backward()
-except NotImplementedError as err:
-    print(f"{err}: the grads below are still 0")
-draw_dot(L)'''
+"""
 
 
 def notebooks(root: Path = KIT_ROOT) -> dict[Path, str]:
@@ -36,22 +32,21 @@ def notebooks(root: Path = KIT_ROOT) -> dict[Path, str]:
 
     tasks = catalogue.load(root / "solutions" / "tasks.toml")
     stubs = build.expected_files(root)
+    core = core_module(tasks, root)
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     found = {}
-    for module in ("warmup", "engine", "nn", "train"):
+    for module, mine in by_module(tasks):
         rel = f"mygrad/{module}.py"
-        mine = [t for t in tasks.values() if rel in t.files]
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb = new_notebook()
         nb.cells.append(md(f"# {', '.join(t.id for t in mine)}: `exercises/{rel}`\n\nRead the lesson, fill in the "
                            "`# TODO` blocks in the code cell and run it (that saves your code into "
                            f"`exercises/{rel}`, overwriting it), then run the check cell. Work either here or in "
                            "the `.py` file, not in both."))
         for task in mine:
-            nb.cells.append(md((root / task.lesson).read_text()))
+            nb.cells.append(md(lesson_text(task, root)))
         nb.cells.append(code(f"%%writefile ../exercises/{rel}\n" + stubs[Path("exercises") / rel]))
         nb.cells.append(code(CHECK.format(marks=" or ".join(t.id for t in mine))))
-        if module == "engine":
-            nb.cells.append(code(DRAW))
+        if module == core:
+            nb.cells.append(code(draw_code(DRAW_PREAMBLE.format(core=core))))
         found[Path(FOLDER) / f"{mine[0].id}-{module}.ipynb"] = nbformat.writes(nb) + "\n"
     return found

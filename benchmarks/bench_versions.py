@@ -41,6 +41,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mygrad-bench-base-") as tmp:
         archive = subprocess.run(["git", "archive", args.base], cwd=KIT, check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        for tree in (Path(tmp), KIT):  # byte-compiled alike, as .ci/setup does: code is compared, not .pyc files
+            subprocess.run([sys.executable, "-m", "compileall", "-q", "autograder", "mygrad_ref"], cwd=tree,
+                           check=True, capture_output=True)
         trees = {"base": Path(tmp), "this": KIT}
         floor = [measure([sys.executable, "-c", "import pytest"], KIT) for _ in range(args.runs)]
         floor_wall, floor_cpu = (statistics.median(x) for x in zip(*floor))

@@ -76,6 +76,16 @@ def test_hostile_sample_ends_with_a_fair_report_and_no_process_left(name, tmp_pa
     assert not list(private.iterdir()), list(private.iterdir())
 
 
+def test_a_function_that_timed_out_alone_is_not_waited_for_again(tmp_path, private_tmp):
+    results = grade(samples.materialize(HOSTILE["endless-loop-in-add"], tmp_path), request_timeout=2.0)
+    events = next((n for n in results.notes if n.startswith("Worker events")), "")
+    skipped = [t for t in results.tests if "Not run: your `add` backward" in t.output]
+    assert events.count("timeout") <= 3, events  # before: one wait per check that calls __add__'s backward
+    assert {t.task for t in skipped} >= {"task1", "task3", "task5"}, [t.name for t in results.tests]
+    assert all(t.score == 0 and "timeout" in t.tags for t in skipped)
+    assert not any("was stopped" in t.output and "Not run" in t.output for t in results.tests)
+
+
 def test_zip_submission_and_gradescope_json(tmp_path):
     folder = samples.materialize(BUGS["bias-missing"], tmp_path / "sub")
     archive = tmp_path / "submission.zip"
@@ -134,6 +144,21 @@ def test_report_shows_brackets_in_feedback_as_text_not_markup():
     text = console.export_text()
     assert "[parameter-order]" in text and "`w + [b]`" in text and "[bold]student text[/bold]" in text
     assert "note [red]x[/red]" in text
+
+
+def test_report_gives_the_self_checks_first_hint_for_each_task_that_lost_points():
+    from rich.console import Console
+
+    from autograder import catalogue, report
+    from autograder.results import Results, TestResult
+    tasks = catalogue.load()
+    results = Results([TestResult("task1 · +", "task1", 0.0, 2.0, "failed", "wrong"),
+                       TestResult("task2 · sort", "task2", 3.0, 3.0, "passed", "")], 1.0, "rlimit")
+    console = Console(record=True, width=300)
+    report.render(results, console=console)
+    text = console.export_text()
+    assert tasks["task1"].hints[0] in text and tasks["task2"].hints[0] not in text
+    assert results.hints() == {"task1": tasks["task1"].hints[0]}
 
 
 def test_report_and_json_show_control_characters_as_replacement_marks():

@@ -1,11 +1,15 @@
 """The generated notebook: valid nbgrader metadata, runs clean when solved, fails only at stubs when not,
 and turns back into a package that grades like the folder it came from."""
+from pathlib import Path
+
 import nbformat
 import pytest
 
-from autograder import catalogue
+from autograder import build, catalogue, notebook_cells
+from autograder.catalogue import KIT_ROOT
 from autograder.grade import grade
 from autograder.nbgrader.notebook import build_notebook, write_package
+from autograder.notebook_cells import RELATIVE_IMPORT
 
 nbclient = pytest.importorskip("nbclient", reason="install the nbgrader extra: pip install -e '.[nbgrader]'")
 
@@ -17,9 +21,9 @@ def execute(nb):
 
 
 def stubbed(nb):
-    from nbgrader.preprocessors import ClearSolutions
-    stubs = ClearSolutions(code_stub={"python": "# YOUR CODE HERE\nraise NotImplementedError('not started')"})
-    return stubs.preprocess(nb, {})[0]
+    """What `nbgrader generate_assignment` makes of it with the course's config (its stub step)."""
+    from autograder.nbgrader.stubs import MygradStubs
+    return MygradStubs().preprocess(nb, {})[0]
 
 
 def test_metadata_is_valid_and_ids_unique():
@@ -47,23 +51,52 @@ def test_released_notebook_fails_only_in_the_checks_that_reach_a_stub():
     assert all(o.ename == "NotImplementedError" for _, o in errors)
 
 
+def test_released_answer_cells_are_the_stubs_of_exercises():
+    """One stub protocol: generate_assignment's stubs are exactly `mygrad build`'s, cell by file."""
+    stubs = build.expected_files()
+    cells = {c.metadata["nbgrader"]["grade_id"]: c.source for c in stubbed(build_notebook()).cells}
+    for module in catalogue.modules(catalogue.load()):
+        stub = stubs[Path(f"exercises/mygrad/{module}.py")].split("\n", 1)[1]  # without the header line
+        assert cells[f"code-{module}"] == RELATIVE_IMPORT.sub("", stub).strip() + "\n", module
+    assert 'raise NotImplementedError("task1 not started: Backward for + and *")' in cells["code-engine"]
+
+
+def test_untouched_notebook_grades_like_untouched_exercises(tmp_path):
+    """The same statuses and tags (not-implemented, needs-earlier-task) whichever path the stubs came from."""
+    assert write_package(stubbed(build_notebook()), tmp_path) == []
+    from_notebook, from_folder = grade(tmp_path), grade(KIT_ROOT / "exercises")
+    assert [(t.name, t.status, t.tags) for t in from_notebook.tests] == \
+        [(t.name, t.status, t.tags) for t in from_folder.tests]
+    assert from_folder.score == 0 and all(t.status == "failed" for t in from_folder.tests)
+    said = " ".join(t.output for t in from_notebook.tests)
+    assert all(f"{task} is not started" in said for task in catalogue.load()), said
+
+
 def test_notebook_package_grades_like_the_solutions(tmp_path):
     assert write_package(build_notebook(), tmp_path) == []
     assert grade(tmp_path).score == 100
 
 
 def test_a_task_added_to_the_catalogue_gets_its_section_and_grade_cell(tmp_path):
-    """The notebook follows tasks.toml: a new task with a new file needs no change to the generator."""
+    """The notebook follows tasks.toml: a new task with a new file needs no change to the generator; its check
+    cell runs the task's own `example`, or says it has none."""
+    import dataclasses
     import shutil
 
-    from autograder.catalogue import KIT_ROOT
-    from autograder.nbgrader.notebook import build_notebook
     for folder in ("solutions", "mygrad_ref", "docs"):
         shutil.copytree(KIT_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    with open(tmp_path / "solutions" / "tasks.toml", "a") as catalogue:
-        catalogue.write('\n[[task]]\nid = "task6"\ntitle = "Softmax"\nfiles = ["mygrad/extra.py"]\n'
-                        'lesson = "docs/lessons/task6-softmax.md"\npoints = 0\nprerequisites = []\nhints = ["Sum."]\n')
+    with open(tmp_path / "solutions" / "tasks.toml", "a") as catalogue_file:
+        catalogue_file.write('\n[[task]]\nid = "task6"\ntitle = "Softmax"\nfiles = ["mygrad/extra.py"]\n'
+                             'lesson = "docs/lessons/task6-softmax.md"\npoints = 0\nprerequisites = []\n'
+                             'hints = ["Sum."]\nexample = """\nassert softmax([1]) == [1]\n"""\n')
     (tmp_path / "solutions" / "mygrad" / "extra.py").write_text(
         "def softmax(xs):\n    ### BEGIN SOLUTION task6\n    return xs\n    ### END SOLUTION\n")
-    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in build_notebook(tmp_path).cells]
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in build_notebook(tmp_path).cells}
+    ids = list(cells)
     assert "code-extra" in ids and "grade-task6" in ids and ids.index("code-extra") < ids.index("grade-task6")
+    assert cells["grade-task6"].source.endswith("\nassert softmax([1]) == [1]")
+    assert cells["grade-task2"].source.endswith(catalogue.load()["task2"].example)
+    task6 = catalogue.load(tmp_path / "solutions" / "tasks.toml")["task6"]
+    assert "task6: no worked example" in notebook_cells.example(dataclasses.replace(task6, example=""))
+    assert write_package(build_notebook(tmp_path), tmp_path / "out", tmp_path) == []
+    assert (tmp_path / "out/mygrad/extra.py").read_text().startswith("from .engine import *\n")  # after Value's file

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import sandbox
 from autograder.sandbox import Limits, Worker, isolation_mode
 
 MODES = ["rlimit"] + (["bubblewrap"] if shutil.which("bwrap") and isolation_mode() == "bubblewrap" else [])
@@ -215,16 +216,28 @@ answer(request, flags=flags, tmp=tmp)"""
     with worker(tmp_path, body, mode, file_bytes=1 << 30) as w:
         reply = w.request({}, timeout=20).response
     assert reply["flags"] == ["NoNewPrivs:\t1\n"]
-    assert mode != "bubblewrap" or reply["tmp"] == "OSError"  # a tmpfs of its own, 64 MiB
+    if mode == "bubblewrap" or w.namespaces:  # a tmpfs of its own: 64 MiB (bubblewrap), 16 MiB (rlimit)
+        assert reply["tmp"] == "OSError"
 
 
-def test_files_an_rlimit_worker_leaves_behind_are_removed(tmp_path):
+@pytest.mark.parametrize("namespaces", ["as-the-machine-allows", "none"])
+def test_files_an_rlimit_worker_writes_in_world_writable_folders_do_not_outlive_it(tmp_path, monkeypatch, namespaces):
+    """With its own mount namespace the worker writes in tmpfs folders of its own: the grader never sees the
+    files. Without one ("none" forces it; so does a machine where namespaces_work() is False) they are real,
+    and the walk after the worker removes them."""
     if os.geteuid() != 0:
         pytest.skip("only as root does the worker get a uid of its own (and its leftovers can be told apart)")
-    name = f"/tmp/mygrad-left-{os.getpid()}"
-    with worker(tmp_path, f"open({name!r}, 'w').write('x')\nanswer(request, ok=1)", "rlimit") as w:
-        assert w.request({}).kind == "ok" and os.path.exists(name)
-    assert not os.path.exists(name)
+    if namespaces == "none":
+        monkeypatch.setattr(sandbox, "namespaces_work", lambda: False)
+    names = [f"{top}/mygrad-left-{os.getpid()}" for top in ("/tmp", "/var/tmp", "/dev/shm")]
+    body = f"for name in {names!r}:\n    open(name, 'w').write('x')\nanswer(request, ok=1)"
+    with worker(tmp_path, body, "rlimit") as w:
+        assert w.request({}).kind == "ok"
+        seen = [os.path.exists(name) for name in names]  # the worker is still alive here
+        private = w.namespaces
+    assert private is (namespaces != "none" and sandbox.namespaces_work())
+    assert seen == [not private] * len(names)
+    assert not [name for name in names if os.path.exists(name)]
 
 
 def test_rlimit_workers_reach_no_listener_and_leave_no_sysv_objects(tmp_path):

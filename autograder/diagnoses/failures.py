@@ -74,6 +74,8 @@ def failure_text(err: ProbeFailure, task: str) -> tuple[str, list[str]]:
             return f"{missing[0]} ({err.message}).", [missing[1]]
         said = "Your code raised" if where else "What your code returned could not be used:"
         return f"{said} {err.message}", ["exception"]
+    if err.kind == "timeout" and err.message.startswith("not run: "):  # cut off after an earlier timeout
+        return f"Not run: {err.message.removeprefix('not run: ')} (an endless loop or a very slow step?).", ["timeout"]
     said = {"timeout": "Your code did not answer in time and was stopped (an endless loop or a very slow step?).",
             "crashed": "The process running your code crashed", "exited": "Your code ended the process",
             "out-of-memory": "Your code ran out of memory", "bad-response": "The answer from your code's process "

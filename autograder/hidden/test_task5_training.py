@@ -81,6 +81,10 @@ def check_training_curve(student, reference, numbers, steps, lr):
                  "is missing or wrong", "train-step-order")
 
 
+# What any MLP's forward and backward pass calls: + and * (w·x + b), whatever else a student's net uses
+EVERY_NET = frozenset(f"`{op}` {phase}" for op in ("add", "mul") for phase in ("forward", "backward"))
+
+
 def drawn_problem(rng):
     """Four samples of a small tanh teacher, drawn for this grade: nothing can be fitted in advance."""
     teacher = [rng.uniform(-1, 1) for _ in range(4)]
@@ -102,7 +106,7 @@ def test_convergence(student, reference, rng):
     call = dict(nin=3, nouts=[4, 4, 1], numbers=numbers, xs=xs, ys=ys, steps=steps, lr=lr)
     ref = reference.run("own_training", **call)
     target = squared_error(ref["after"], ys) * 1.5 + 0.02  # calibrated on the reference, for these data
-    got = student.run("own_training", slow=True, **call)
+    got = student.run("own_training", slow=True, touches=EVERY_NET, **call)
     if got.get("error"):
         fail(f"MLP(3, [4, 4, 1]).parameters() does not return {len(numbers)} parameters, so this check could not "
              "set its starting weights", "parameter-count")

@@ -20,6 +20,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 
 try:
     from autograder.nbgrader.preprocessor import MygradGrade
+    from autograder.nbgrader.stubs import generate_preprocessors
 except ImportError as err:
     # Without the kit, nbgrader would only log an error about this file and go on with its stock settings:
     # student code would run unsandboxed in its kernel and the visible checks would grade it. Stop instead.
@@ -35,8 +36,10 @@ c = get_config()  # noqa: F821 (defined by nbgrader when it reads this file)
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = __COURSE_ID__
 
-# The stub that replaces each `### BEGIN SOLUTION taskN` ... `### END SOLUTION` region.
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\\nraise NotImplementedError('not started')"}
+# generate_assignment: each `### BEGIN SOLUTION taskN` ... `### END SOLUTION` region becomes the stub that
+# `mygrad build` writes in exercises/ (`raise NotImplementedError("taskN not started: ...")`), so the grader
+# says "not started" on both paths.
+c.GenerateAssignment.preprocessors = generate_preprocessors()
 
 # Grading: mygrad's trusted preprocessor replaces Execute, so no student code runs in nbgrader's kernel;
 # the student's code runs in mygrad's sandbox and the scores are computed here.
