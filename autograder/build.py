@@ -162,7 +162,7 @@ Total: {sum(t.points for t in tasks.values())} points.
 def diagnoses_page() -> str:
     from .diagnoses import DIAGNOSES
     rows = "\n".join(f"| `{code}` | {text} |" for code, text in DIAGNOSES.items())
-    return f"""<!-- {GENERATED.format(source="autograder/diagnoses.py")} -->
+    return f"""<!-- {GENERATED.format(source="autograder/diagnoses/__init__.py")} -->
 # Diagnoses
 
 When a hidden check fails, the grader's feedback says what was checked, gives the smallest example it

@@ -1,16 +1,18 @@
-"""Comparisons and diagnoses for the hidden suites, all in the grader's process with plain floats.
+"""Comparisons for the hidden suites, all in the grader's process with plain floats.
 
 A hidden test runs an experiment on the student's worker and on the reference, then calls one of the
 `check_*` functions here; a mismatch raises `Mistake` with feedback that says what was checked, a minimal
-example, and, where the pattern is known, the misconception with its diagnosis code.
+example, and, where the pattern is known, the misconception with its diagnosis code (which known-wrong
+variant gives the same numbers is worked out in autograder/diagnoses/).
 """
 from __future__ import annotations
 
 import ast
-import math
 
 from . import experiments
+from .compare import close, fmt, non_finite
 from .diagnoses import explain
+from .diagnoses.closures import closure_mistake, expression_mistake, graph_mistake, raised_mistake
 from .student import ProbeFailure
 
 
@@ -18,19 +20,6 @@ class Mistake(AssertionError):
     def __init__(self, feedback: str, *codes: str, graph: dict | None = None):
         super().__init__(feedback)
         self.feedback, self.codes, self.graph = feedback, [c for c in codes if c], graph
-
-
-def is_num(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def close(got, want, rel=1e-6, abs_tol=1e-9) -> bool:
-    """True when got is a finite number near want; NaN, infinity and non-numbers never pass."""
-    return is_num(got) and is_num(want) and abs(got - want) <= abs_tol + rel * abs(want)
-
-
-def fmt(x) -> str:
-    return f"{x:.6g}" if is_num(x) else str(x)[:40]
 
 
 def fail(what: str, code: str | None = None, extra: str = "", graph: dict | None = None) -> None:
@@ -46,10 +35,6 @@ def drawing(spec, got, want, first=None) -> dict:
                       for i in range(len(children))], "wrong": first}
 
 
-def non_finite(*values) -> bool:
-    return any(isinstance(v, str) for v in values)
-
-
 def pairs(got, want, what: str):
     """zip(got, want) once got is a list exactly as long as the expected one: an empty or short answer
     from the worker must never pass a check vacuously."""
@@ -62,7 +47,7 @@ def pairs(got, want, what: str):
 def every(*checks) -> None:
     """Run every check of a row and report each that fails: the first failure must not hide another. An
     exception in the student's code is one more item; a timeout or a crash ends the row there."""
-    from .failures import failure_text
+    from .diagnoses.failures import failure_text
     found: list[Mistake] = []
     for check in checks:
         try:
@@ -103,32 +88,6 @@ def closure_spec(op, x, y=None, k=None) -> dict:
     return {"leaves": leaves, "nodes": [node]}
 
 
-def closure_variants(op, x, y, k, out_data, preset, g):
-    """What common wrong closures would give for (a.grad, b.grad): [(code, grads)]."""
-    local = {'add': (1.0, 1.0), 'mul': (y, x), 'add_self': (2.0,), 'mul_self': (2 * x,),
-             'pow': (k * x ** (k - 1) if k is not None and (x > 0 or float(k).is_integer()) else None,),
-             'tanh': (1 - out_data ** 2,), 'exp': (out_data,), 'log': (1 / x if x else None,),
-             'relu': (1.0 if out_data > 0 else 0.0,)}.get(op)
-    if local is None or None in local:  # an operation the kit added later: no known variants
-        return []
-    variants = [('closure-does-nothing', list(preset)),
-                ('assign-not-accumulate', [d * g for d in local]),
-                ('missing-chain-factor', [p + d for p, d in zip(preset, local)]),
-                ('assign-not-accumulate', [d for d in local])]  # both mistakes at once
-    if op == 'add_self':
-        variants.append(('assign-not-accumulate', [1.0 * g]))
-    if op == 'mul_self':
-        variants.append(('assign-not-accumulate', [x * g]))
-    if op == 'mul':
-        variants.append(('mul-uses-own-input', [preset[0] + x * g, preset[1] + y * g]))
-        variants.insert(0, ('uses-grad-not-data', [preset[0] + preset[1] * g, preset[1] + preset[0] * g]))
-    if op == 'tanh':
-        variants.append(('tanh-uses-input', [preset[0] + (1 - x ** 2) * g]))
-    if op == 'relu' and x == 0:
-        variants.append(('relu-at-zero', [preset[0] + g]))
-    return variants
-
-
 def backprop_both(student, reference, spec, presets, out_grad):
     want = experiments.backprop(reference, spec, presets, out_grad)
     return experiments.backprop(student, spec, presets, out_grad), want
@@ -143,8 +102,8 @@ def check_closure(student, reference, op, x, y=None, k=None, preset=(0.25, -0.5)
     try:
         got, want = backprop_both(student, reference, spec, dict(enumerate(preset)), out_grad)
     except ProbeFailure as err:
-        if op == 'pow' and x < 0 and 'math domain error' in err.message:
-            fail(f"a ** {k} with a={fmt(x)} raised {err.message}", 'pow-through-log')
+        if code := raised_mistake(op, x, err.message):
+            fail(f"a ** {k} with a={fmt(x)} raised {err.message}", code)
         raise
     expr = {'add': f"a + b with a={fmt(x)}, b={fmt(y)}", 'mul': f"a * b with a={fmt(x)}, b={fmt(y)}",
             'add_self': f"a + a with a={fmt(x)}", 'mul_self': f"a * a with a={fmt(x)}",
@@ -165,8 +124,7 @@ def check_closure(student, reference, op, x, y=None, k=None, preset=(0.25, -0.5)
     if not wrong:
         return
     text = "; ".join(f"{n}.grad is {fmt(g)}, expected {fmt(w)}" for n, g, w in wrong)
-    variants = closure_variants(op, x, y, k, want_out, preset, out_grad)
-    code = next((c for c, v in variants if all(close(g, w) for g, w in zip(grads, v))), 'wrong-local-derivative')
+    code = closure_mistake(op, x, y, k, want_out, preset, out_grad, grads)
     first = names.index(wrong[0][0])
     fail(f"{setting}: {text}", code, graph=drawing(spec, got, want, first))
 
@@ -215,9 +173,8 @@ def check_expression(student, reference, expr, x, y):
              'forward-value-wrong')
     for n, (g, w), reached in zip('ab', pairs(got['grads'][:2], want['grads'][:2], setting), got['reached']):
         if not close(g, w):
-            code = ('non-finite' if non_finite(g) else 'children-not-recorded' if not reached and w != 0 else
-                    'closure-does-nothing' if close(g, 0.0) else 'wrong-local-derivative')
-            fail(f"{setting}: {n}.grad is {fmt(g)}, expected {fmt(w)} (backpropagated from out.grad=1)", code)
+            fail(f"{setting}: {n}.grad is {fmt(g)}, expected {fmt(w)} (backpropagated from out.grad=1)",
+                 expression_mistake(g, w, reached))
 
 
 # --- whole graphs -----------------------------------------------------------------------------------
@@ -270,26 +227,6 @@ def consumers(spec, i) -> list[int]:
     return [j for j, kids in enumerate(children_of(spec)) if i in kids]
 
 
-def closure_on_input(spec, ops) -> list[float]:
-    """The grads a learner's engine gives when the closures of `ops` are stored on their left input
-    (`self._backward = ...`) instead of on their result: built on the reference, closures moved in build
-    order (a later operation on the same input overwrites the earlier one's), then driven."""
-    import mygrad_ref.engine as ref
-
-    from .worker.session import build
-    nodes = build(ref.Value, spec)
-    leaves = len(spec['leaves'])
-    for node, (kind, *args) in zip(nodes[leaves:], spec['nodes']):
-        if kind in ops and isinstance(args[0], int):
-            nodes[args[0]]._backward, node._backward = node._backward, (lambda: None)
-    index = {id(n): i for i, n in enumerate(nodes)}
-    edges = {i: [index[id(c)] for c in n._prev if id(c) in index] for i, n in enumerate(nodes)}
-    nodes[-1].grad = 1.0
-    for i in reversed(experiments.topological(edges, len(nodes) - 1)):
-        nodes[i]._backward()
-    return [n.grad for n in nodes]
-
-
 def check_ops_graph(student, reference, spec, what=""):
     """The student's operations on a whole graph, their closures called in the grader's order: every node's
     value and gradient; the first wrong one is named, counting back from the output."""
@@ -304,11 +241,8 @@ def check_ops_graph(student, reference, spec, what=""):
         return
     first = max(wrong)
     feeds = ", ".join(describe_node(spec, j) for j in consumers(spec, first)) or "nothing (it is the output)"
-    code = 'non-finite' if non_finite(*got['grads']) else None
     binary = list(dict.fromkeys(kind for kind, *_ in spec['nodes'] if kind in SYMBOLS.values()))
-    for ops in [(op,) for op in binary] + [tuple(binary)]:
-        if code is None and all(close(g, w) for g, w in zip(got['grads'], closure_on_input(spec, ops))):
-            code = 'closure-on-wrong-node'
+    code = 'non-finite' if non_finite(*got['grads']) else graph_mistake(spec, got['grads'], binary)
     fail(f"In {example}: the first wrong gradient, counting back from the output, is {describe_node(spec, first)}"
          f": grad {fmt(got['grads'][first])}, expected {fmt(want['grads'][first])}. Its gradient comes from: "
          f"{feeds}.", code, graph=drawing(spec, got, want, first))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from . import catalogue
-from .checks import explain
+from .diagnoses import explain
 from .harness import Harness
 from .intake import GradingError, find_package, missing_message, prepared, real_dir  # noqa: F401 (re-exported)
 from .reference import Reference

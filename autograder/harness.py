@@ -9,9 +9,10 @@ import re
 
 import pytest
 
-from .checks import Mistake, explain
+from .checks import Mistake
+from .diagnoses import explain
+from .diagnoses.failures import failure_text
 from .experiments import GraphTooLarge
-from .failures import failure_text
 from .results import TestResult
 from .student import ProbeFailure, SandboxFault
 

@@ -1,6 +1,7 @@
 """Hidden checks for task2: topological_sort and backward(), on graphs whose closures only record their calls
 (so only the sort and the order of the calls are judged, whatever the student's operations do)."""
-from autograder.checks import Mistake, explain
+from autograder.checks import Mistake
+from autograder.diagnoses import explain
 from autograder.harness import group
 from autograder.order_checks import check_backward, check_sort
 from autograder.strategies import KNOWN_GOOD_OPS, search

@@ -3,10 +3,9 @@
 Whether the parameters are in the output's graph is seen by walking the graph from the grader's process,
 never by the student's backward(): a task2 mistake is not charged again here.
 """
-import math
-
 from autograder import experiments
 from autograder.checks import close, fail, fmt
+from autograder.diagnoses.nn import mistake_of
 from autograder.harness import group
 
 X3 = [2.0, 3.0, -1.0]
@@ -26,50 +25,6 @@ def blocks(kind, args):
         return [args[0] + 1] * args[1]
     sizes = [args[0], *args[1]]
     return [sizes[i] + 1 for i in range(len(args[1])) for _ in range(sizes[i + 1])]
-
-
-def rearranged(nums, sizes, how):
-    out, i = [], 0
-    for size in sizes:
-        block = nums[i:i + size]
-        i += size
-        out += {"no-bias": block[:-1] + [0.0], "bias-first": block[1:] + block[:1]}[how]
-    return out
-
-
-ACTIVATIONS = {"tanh": math.tanh, "relu": lambda v: max(0.0, v), "linear": lambda v: v}
-
-
-def forward(kind, args, nums, x, activation, last):
-    """The outputs, in plain floats, of the module with these parameters (contract order) when its neurons use
-    another activation (`last` for the last layer of an MLP, and for a Neuron or Layer that should use tanh)."""
-    if kind == "mlp":
-        sizes = [args[0], *args[1]]
-    elif kind == "layer":
-        sizes = [args[0], args[1]]
-    else:
-        sizes = [args[0], 1]
-    it, values = iter(nums), list(x)
-    for layer in range(len(sizes) - 1):
-        act = ACTIVATIONS[last if layer == len(sizes) - 2 else activation]
-        values = [act(sum(next(it) * v for v in values) + next(it)) for _ in range(sizes[layer + 1])]
-    return values
-
-
-def mistake_of(reference, kind, args, nums, sizes, x, out) -> str | None:
-    """The diagnosis of a module whose output is wrong: which common mistake gives the same output."""
-    same = lambda other: len(other) == len(out) and all(close(g, w) for g, w in zip(out, other))  # noqa: E731
-    variants = [("bias-missing", rearranged(nums, sizes, "no-bias")),
-                ("parameter-order", rearranged(nums, sizes, "bias-first"))]
-    if kind == "neuron" or len(args) > 2:  # the nonlin flag is last: Neuron(nin, nonlin), Layer(nin, nout, nonlin)
-        variants.append(("nonlin-wrong", nums, [*args[:-1], not args[-1]]))
-    for name, alt, *alt_args in variants:
-        if same(reference.run("module", kind=kind, args=alt_args[0] if alt_args else args, numbers=alt, x=x)["out"]):
-            return name
-    for activation, last in (("relu", "linear"), ("relu", "relu"), ("tanh", "linear"), ("linear", "linear")):
-        if same(forward(kind, args, nums, x, activation, last)):  # micrograd's own nn: relu, a linear last layer
-            return "nonlin-wrong"
-    return None
 
 
 def check_module(student, reference, kind, args, x, label, rng=None):

@@ -2,8 +2,9 @@
 own stack (MLP, engine, train()) fitting data drawn for this grade."""
 import random
 
-from autograder import experiments, training_variants
-from autograder.checks import Mistake, close, explain, fail, fmt, pairs, vary
+from autograder import experiments
+from autograder.checks import Mistake, close, fail, fmt, pairs, vary
+from autograder.diagnoses import explain, training
 from autograder.harness import group
 
 XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
@@ -22,12 +23,9 @@ def test_mse_loss(student, reference, rng):
         want = reference.run("mse", preds=preds, targets=targets)
         got = student.run("mse", preds=preds, targets=targets)
         n = len(preds)
-        variants = {"the mean, not the sum": sum((p - t) ** 2 for p, t in zip(preds, targets)) / n,
-                    "the errors summed without squaring": sum(p - t for p, t in zip(preds, targets)),
-                    "the sum of absolute errors": sum(abs(p - t) for p, t in zip(preds, targets))}
         example = f"mse_loss(predictions={[fmt(p) for p in preds]}, targets={targets})"
         if not close(got["loss"], want["loss"]):
-            kind = next((k for k, v in variants.items() if close(got["loss"], v)), None)
+            kind = next((k for k, v in training.loss_variants(preds, targets).items() if close(got["loss"], v)), None)
             that = f" (that is {kind})" if kind else ""
             fail(f"{example} is {fmt(got['loss'])}, expected {fmt(want['loss'])}{that}",
                  "loss-not-sum-of-squares")
@@ -46,9 +44,8 @@ def test_sgd_step(student, reference, rng):
     want = reference.run("sgd", data=data, grads=grads, lr=lr)
     for i, (g, w) in enumerate(pairs(got, want, f"sgd_step with data={data}")):
         if not close(g, w):
-            wrong_way = close(g, data[i] + lr * grads[i])
             fail(f"sgd_step with data={data}, grads={grads}, lr={lr}: parameter {i} became {fmt(g)}, expected "
-                 f"{fmt(w)}", "lr-sign" if wrong_way else None)
+                 f"{fmt(w)}", training.sgd_mistake(g, data[i], grads[i], lr))
 
 
 @group("task5", "train(): the loss curve matches the reference step by step", weight=3)
@@ -69,8 +66,8 @@ def check_training_curve(student, reference, numbers, steps, lr):
         fail(f"train(model, xs, ys, steps={steps}, lr={lr}) returned {len(losses)} losses, expected {steps}")
     bad = [i for i, (g, w) in enumerate(zip(losses, want["losses"])) if not close(g, w, rel=1e-6)]
     if bad:
-        codes = training_variants.diagnose(losses, got["params"], numbers, XS, YS, steps, lr,
-                                           lambda a, b: close(a, b, rel=1e-6))
+        codes = training.diagnose(losses, got["params"], numbers, XS, YS, steps, lr,
+                                  lambda a, b: close(a, b, rel=1e-6))
         shown = ", ".join(fmt(x) for x in losses)
         raise Mistake(f"train() on the lecture's four samples with the grader's 3-3-1 tanh network (weights "
                       f"{numbers}), {steps} steps at lr={lr}: losses {shown}; expected "

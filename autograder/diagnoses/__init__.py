@@ -1,6 +1,16 @@
-"""The catalogue of diagnoses: stable codes (used in Gradescope tags) and what each one tells a student.
+"""One home for diagnoses: the stable codes (used in Gradescope tags), what each one tells a student, the one
+formatter (`explain`), and, one module per family, the known-wrong variants that name a student's mistake by
+giving the same numbers on the same inputs:
 
-docs/diagnoses.md is generated from this table by `mygrad build`.
+- `closures`: the operations' backward passes (tasks 1 and 3): check_closure, check_expression, check_ops_graph;
+- `order`: topological_sort and the order of backward()'s closure calls (task 2): order_checks;
+- `nn`: Neuron, Layer and MLP (task 4): the task4 suite's check_module;
+- `training`: mse_loss, sgd_step and train() (task 5): the task5 suite;
+- `failures`: what an error the student's code raised means (every check, and the harness).
+
+The checks keep the checking; a code that a check knows from what it checked (a wrong forward value, a
+parameter count) is raised there. docs/diagnoses.md is generated from this table by `mygrad build`;
+tests/test_diagnoses.py checks that every code is named somewhere and every code named is here.
 """
 
 DIAGNOSES = {
@@ -15,6 +25,9 @@ DIAGNOSES = {
     "mul-uses-own-input": "In `a * b`, each input's gradient uses its *own* data instead of the other input's.",
     "tanh-uses-input": "tanh's derivative is written with the input, `1 - x**2`, instead of the output, "
                        "`1 - t**2` with `t = out.data`.",
+    "pow-exponent-not-lowered": "`**`'s local derivative keeps the exponent: `k * x ** k` instead of "
+                                "`k * x ** (k - 1)`. Mind the brackets: `x ** k - 1` is `(x ** k) - 1`, "
+                                "since `**` binds before `-`.",
     "relu-at-zero": "relu passes gradient at exactly 0; the kit (like PyTorch) uses a slope of 0 there.",
     "closure-on-wrong-node": "An operation stores its closure on an input (`self._backward = _backward`) "
                              "instead of on its result (`out._backward = _backward`): a value used by two "
@@ -108,6 +121,16 @@ DIAGNOSES = {
     "grader-error": "The grader itself could not complete this check (not a fault of the submission): the "
                     "instructor should look at it.",
     "needs-earlier-task": "This check relies on an earlier task that fails: fix that task first.",
+}
+
+
+# Codes named by the grader's own machinery rather than by a check or a variant, and where.
+ELSEWHERE = {
+    "time-budget": "autograder/student.py: a request not run once the submission's time is used up",
+    "graph-too-large": "autograder/harness.py: experiments.GraphTooLarge, raised while walking a graph",
+    "grader-error": "autograder/harness.py and autograder/batch.py: a hidden test or a grade that broke",
+    "not-gradable": "autograder/batch.py: a submission that could not be read",
+    "forbidden-import": "autograder/grade.py: on every row of a submission flagged for importing what it must not",
 }
 
 

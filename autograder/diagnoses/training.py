@@ -1,12 +1,28 @@
-"""Wrong training loops that learners write, run on the reference, to name the mistake in a loss curve.
+"""Training (task 5): wrong losses, steps and training loops that learners write, to name the mistake in a number
+or a loss curve.
 
-They run on the same model and loss as the training check (numbers from the grader, closures that apply
-them), in this process, so a wrong loop gives here exactly what it gives in the student's worker.
+The wrong loops run on the reference, on the same model and loss as the training check (numbers from the
+grader, closures that apply them), in this process, so a wrong loop gives here exactly what it gives in the
+student's worker.
 """
 from __future__ import annotations
 
-from .reference import Reference
-from .worker import nets
+from ..compare import close
+from ..reference import Reference
+from ..worker import nets
+
+
+def loss_variants(preds, targets) -> dict[str, float]:
+    """What mse_loss gives when it is not the sum of squared errors, by what it is instead."""
+    n = len(preds)
+    return {"the mean, not the sum": sum((p - t) ** 2 for p, t in zip(preds, targets)) / n,
+            "the errors summed without squaring": sum(p - t for p, t in zip(preds, targets)),
+            "the sum of absolute errors": sum(abs(p - t) for p, t in zip(preds, targets))}
+
+
+def sgd_mistake(got, data, grad, lr) -> str | None:
+    """The code of one parameter that sgd_step moved wrongly: along the gradient instead of against it."""
+    return "lr-sign" if close(got, data + lr * grad) else None
 
 
 def run(kind: str, numbers, xs, ys, steps, lr) -> tuple[list[float], list[float]]:
@@ -34,12 +50,14 @@ def run(kind: str, numbers, xs, ys, steps, lr) -> tuple[list[float], list[float]
             sign = -1 if "lr-sign" in kind else 1
             for p in model.parameters():
                 p.data -= sign * lr * p.grad
+        if kind == "loss-recorded-after-update":  # the loss again, from the updated parameters
+            loss = mse_loss([model(x) for x in xs], ys)
         losses.append(loss.data)
     return losses, [p.data for p in model.parameters()]
 
 
 KINDS = ("train-no-zero-grad", "lr-sign", "train-step-order:zero-after-backward", "train-step-order:step-first",
-         "loss-not-sum-of-squares", "train-forward-once", "lr-sign+train-no-zero-grad")
+         "loss-not-sum-of-squares", "train-forward-once", "lr-sign+train-no-zero-grad", "loss-recorded-after-update")
 
 
 def diagnose(losses, params, numbers, xs, ys, steps, lr, close) -> list[str]:

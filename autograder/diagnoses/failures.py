@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from .diagnoses import DIAGNOSES, explain
-from .student import ProbeFailure
+from ..student import ProbeFailure
+from . import DIAGNOSES, explain
 
 OPERATORS = {'+': 'add', '-': 'sub', '*': 'mul', '/': 'truediv', '**': 'pow'}
 UNSUPPORTED = re.compile(r"unsupported operand type\(s\) for (\*\*|[-+*/])(?: or pow\(\))?: '(\w+)' and '(\w+)'")
