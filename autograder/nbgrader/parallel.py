@@ -17,8 +17,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
+from .cache import grade_cells, grade_notebook  # not from .preprocessor: it imports nbgrader (2.5 s)
 from .notebook import read
-from .preprocessor import grade_cells, grade_notebook
 
 
 def grade_one(notebook: str, tasks: set[str], request_timeout: float, budget: float,
