@@ -48,6 +48,16 @@ def submissions(course: Path, assignment: str) -> list[Path]:
     return sorted(course.glob(f"submitted/*/{assignment}/*.ipynb"))
 
 
+def autograded_already(course: Path, notebook: Path) -> bool:
+    """Whether `nbgrader autograde` without --force will skip this submission: it does when the autograded
+    folder exists, unless both folders hold a timestamp.txt and the submission's is newer (here: different, so
+    that when unsure the submission is graded here and nbgrader decides)."""
+    src = notebook.parent
+    dest = course / "autograded" / src.parent.name / src.name
+    stamps = src / "timestamp.txt", dest / "timestamp.txt"
+    return dest.is_dir() and not (all(p.exists() for p in stamps) and stamps[0].read_bytes() != stamps[1].read_bytes())
+
+
 def autograde(course: Path, assignment: str, jobs: int = 2, request_timeout: float = 5.0, budget: float = 120.0,
               force: bool = False, console: Console | None = None) -> int:
     console = console or Console(stderr=True)
@@ -57,6 +67,17 @@ def autograde(course: Path, assignment: str, jobs: int = 2, request_timeout: flo
     if not notebooks:
         console.print(f"no submitted notebooks under {course}/submitted/*/{assignment}/")
         return 2
+    # nbgrader would not record a grade for these, so grading them here is wasted (a changed grader misses the
+    # cache), and when nothing is left its start-up (2-4 s) is wasted too
+    kept = [] if force else [nb for nb in notebooks if autograded_already(course, nb)]
+    if kept:
+        console.print(f"{len(kept)} submission{'s are' if len(kept) != 1 else ' is'} autograded already, kept as "
+                      "nbgrader keeps them (--force regrades them): " + ", ".join(student_of(nb) for nb in kept),
+                      markup=False, highlight=False, soft_wrap=True)
+        notebooks = [nb for nb in notebooks if nb not in kept]
+    if not notebooks:
+        console.print("nothing new to grade or record")
+        return 0
     tasks_of = {}
     for source in course.glob(f"source/{assignment}/*.ipynb"):  # grade every task the source notebook has
         tasks_of[source.name] = {gid.removeprefix("grade-") for gid in grade_cells(read(source))}
