@@ -7,7 +7,8 @@
 Prints total and per-notebook seconds and the ratios. With --base COMMIT, then the parallel command of that
 commit and of this checkout, interleaved (base, this, base, ...) --runs times on an empty result cache, with its
 phases: start-up and parallel grading (up to "recording the grades"), then nbgrader recording them; medians of
-wall and CPU seconds (CPU is steadier on a shared machine), and a check that both wrote the same gradebook.
+wall and CPU seconds (CPU is steadier on a shared machine: what a change removes shows there whatever the load),
+and a check that both wrote the same gradebook and autograded notebooks.
 Usage:
   .venv/bin/python benchmarks/bench_nbgrader.py [--students 8] [--jobs 2] [--base COMMIT --runs 5]
 """
@@ -44,20 +45,27 @@ def cpu_of_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def phased(tree: Path, course: Path, env: dict, jobs: int) -> tuple[float, float, float]:
-    """(wall seconds to the "recording the grades" line, wall seconds after it, CPU seconds) of the parallel
-    command of the kit in tree, on an empty cache."""
+def cpu_of(pid: int) -> float:
+    """CPU seconds of a running process and its children waited for (Linux: /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(t) for t in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime, stime, cutime, cstime
+
+
+def phased(tree: Path, course: Path, env: dict, jobs: int) -> tuple[float, float, float, float]:
+    """Wall and CPU seconds of the parallel command of the kit in tree, on an empty cache, up to its "recording
+    the grades" line (start-up and grading: its grading processes are waited for by then) and after it."""
     shutil.rmtree(course / ".mygrad-cache", ignore_errors=True)
     cpu, start = cpu_of_children(), time.perf_counter()
     cmd = [sys.executable, "-m", "autograder.cli", "nbgrader", "autograde", "mygrad", "--force", "--jobs", str(jobs)]
     with subprocess.Popen(cmd, cwd=course, env=dict(env, PYTHONPATH=str(tree)), stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True) as run:
-        recording = next((time.perf_counter() for line in run.stderr if "recording the grades" in line), None)
+        recording = next(((time.perf_counter(), cpu_of(run.pid)) for line in run.stderr
+                          if "recording the grades" in line), None)
         run.stderr.read()
     if run.returncode or recording is None:
         raise RuntimeError(f"{tree}: the parallel command failed ({run.returncode})")
-    end = time.perf_counter()
-    return recording - start, end - recording, cpu_of_children() - cpu
+    wall, cpu = time.perf_counter() - start, cpu_of_children() - cpu
+    return recording[0] - start, wall - (recording[0] - start), recording[1], cpu - recording[1]
 
 
 def recorded(course: Path) -> tuple[list, dict]:
@@ -88,12 +96,15 @@ def compare(base: str, runs: int, course: Path, env: dict, jobs: int, n: int) ->
     assert books["base"] == books["this"], "the gradebooks or the autograded notebooks differ"
     print(f"\nmygrad nbgrader autograde -j{jobs}, {n} notebooks, base {base} vs this checkout, medians of {runs} "
           "interleaved runs (same gradebook and autograded notebooks: checked)")
-    print(f"  {'version':<8}{'start+grade s':>14}{'record s':>10}{'total s':>9}{'cpu s':>8}{'total/base':>12}"
-          f"{'cpu/base':>10}")
-    med = {v: [statistics.median(x) for x in (*zip(*t), [a + b for a, b, _ in t])] for v, t in times.items()}
-    for version, (grading, recording, cpu, total) in med.items():
-        print(f"  {version:<8}{grading:14.2f}{recording:10.2f}{total:9.2f}{cpu:8.2f}"
-              f"{total / med['base'][3]:12.2f}{cpu / med['base'][2]:10.2f}")
+    print(f"  {'version':<8}{'start+grade s':>14}{'record s':>10}{'total s':>9}{'/base':>7}"
+          f"{'cpu: start+grade':>18}{'record':>8}{'total':>7}{'/base':>7}")
+    med = {}
+    for version, t in times.items():  # each phase's median, then the median of the totals
+        totals = [a + b for a, b, _, _ in t], [c + d for *_, c, d in t]
+        med[version] = [statistics.median(x) for x in (*zip(*t), *totals)]
+    for version, (grading, recording, cpu_grading, cpu_recording, total, cpu) in med.items():
+        print(f"  {version:<8}{grading:14.2f}{recording:10.2f}{total:9.2f}{total / med['base'][4]:7.2f}"
+              f"{cpu_grading:18.2f}{cpu_recording:8.2f}{cpu:7.2f}{cpu / med['base'][5]:7.2f}")
 
 
 def main():
