@@ -4,6 +4,13 @@ Phase 1 grades every submitted notebook with N processes into the course's resul
 shows it; an interrupted run resumes where it stopped, since finished notebooks are cached). Phase 2 runs
 nbgrader's own `nbgrader autograde`, whose mygrad preprocessor finds each result in the cache: nbgrader
 writes the autograded notebooks and the gradebook itself, exactly as in a serial run.
+
+What grades nothing is kept small: the parent imports no nbformat or nbgrader, phase 2 starts nbgrader
+without a slow optional import (app.py), and without --force neither phase spends anything on submissions
+nbgrader has autograded already (nbgrader would not record them, and a score printed here for them could
+differ from the gradebook's). Phase 2 stays one process: it is nbgrader's start-up (1.3 s of CPU) and its own
+work per notebook (0.2 s: metadata validation, gradebook writes); more processes would each pay the start-up
+again, gain nothing on a busy machine, and contend for the SQLite gradebook.
 """
 from __future__ import annotations
 
