@@ -145,3 +145,19 @@ def test_parallel_command_records_the_same_grades(course):
         assert f"{student}: {score:g} / 100" in said, (student, said[-3000:])
     assert "graded 7 notebooks: mean " in said and "2 full marks" in said
     shutil.rmtree(course / ".mygrad-cache")
+
+
+def test_parallel_command_grades_only_what_nbgrader_will_record(course):
+    course, env = course
+    before = exported(course)
+    mygrad = [str(BIN / "mygrad"), "nbgrader", "autograde", "mygrad", "--jobs", "2", "--request-timeout", "2.0"]
+    again = run(mygrad, course, env)  # everyone is autograded already: nothing to grade, nbgrader not started
+    assert "7 submissions are autograded already" in again.stderr and "nothing new to grade or record" in again.stderr
+    for folder, stamp in (("autograded", "2026-11-21 09:30:00 UTC"), ("submitted", "2026-11-22 09:30:00 UTC")):
+        (course / folder / "buggy/mygrad/timestamp.txt").write_text(stamp)  # buggy handed in again, a day later
+    resubmitted = run(mygrad, course, env)
+    assert "6 submissions are autograded already" in resubmitted.stderr
+    assert f"buggy: {before['buggy']:g} / 100" in resubmitted.stderr and "graded 1 notebook:" in resubmitted.stderr
+    assert (course / "autograded/buggy/mygrad/timestamp.txt").read_text().startswith("2026-11-22")  # recorded anew
+    run([str(BIN / "nbgrader"), "export"], course, env)
+    assert exported(course) == before

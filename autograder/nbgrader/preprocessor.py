@@ -13,9 +13,7 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Unicode
 
-from ..grade import grade
-from . import cache
-from .notebook import write_package
+from .cache import grade_cells, grade_notebook
 
 
 def feedback_text(results, task: str, problems: list[str]) -> str:
@@ -38,28 +36,6 @@ def score_cell(cell, text: str, score: float) -> None:
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
                     nbformat.v4.new_output("execute_result", data={"text/plain": repr(round(score, 4))},
                                            execution_count=1)]
-
-
-def grade_notebook(nb, tmp: Path, tasks, request_timeout, budget, cache_dir=""):
-    """(problems, results) for one notebook, from the cache when it holds this exact code."""
-    problems = write_package(nb, tmp)
-    k = cache.key(tmp, tasks, f"{request_timeout}|{budget}")
-    results = cache.load(Path(cache_dir), k) if cache_dir else None
-    if results is None:
-        results = grade(tmp, tasks=tasks, request_timeout=request_timeout, budget=budget)
-        if cache_dir:
-            cache.store(Path(cache_dir), k, results)
-    return problems, results
-
-
-def grade_cells(nb) -> dict:
-    """The notebook's mygrad grade cells by grade_id (works on a NotebookNode or a plain dict)."""
-    cells = {}
-    for cell in nb["cells"]:
-        info = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") == "code" and info.get("grade") and info.get("grade_id", "").startswith("grade-"):
-            cells[info["grade_id"]] = cell
-    return cells
 
 
 class MygradGrade(NbGraderPreprocessor):
