@@ -12,8 +12,9 @@ fast:             ## the suite without the slow end-to-end tests (nbgrader, fres
 test:             ## the whole suite, as CI runs it
 	$(PY) -m pytest
 
-lint:             ## ruff's lint rules (pyproject.toml)
+lint:             ## ruff's lint rules and layout (pyproject.toml)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 format:           ## ruff's formatter
 	$(PY) -m ruff format .

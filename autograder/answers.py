@@ -3,6 +3,7 @@
 An answer that is not exactly of its form (types, keys, lengths, string sizes) is a bad response for that
 request, never a puzzle for a hidden test. Numbers arrive as floats, or as 'nan'/'inf'/'-inf' strings.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,17 +25,26 @@ FORMS = {
     "graph": List(RUN, 16),
     "children": {"children": List(List(INT, 64)), "data": List(NUM)},
     "drive": List(NUM),
-    "recorded": List(Either({"logs": List(List(INT)), "grads": List(NUM)},
-                            {"order": List(INT), "again": List(INT)}), 16),
+    "recorded": List(
+        Either({"logs": List(List(INT)), "grads": List(NUM)}, {"order": List(INT), "again": List(INT)}), 16
+    ),
     "warmup": Either(NUM, List(NUM, 3), {k: NUM for k in "abcdef"}),
-    "module": {"count": INT, "all_values": BOOL, "in_order": BOOL, "distinct": BOOL, "same_objects": BOOL,
-               "kind?": STR, "out?": List(NUM), "outputs?": List(INT), "params?": List(INT)},
+    "module": {
+        "count": INT,
+        "all_values": BOOL,
+        "in_order": BOOL,
+        "distinct": BOOL,
+        "same_objects": BOOL,
+        "kind?": STR,
+        "out?": List(NUM),
+        "outputs?": List(INT),
+        "params?": List(INT),
+    },
     "zero_grad": {"count": INT, "grads": List(Either(NUM, STR)), "data": List(NUM), "same_objects": BOOL},
     "mse": {"loss": NUM, "root": INT, "preds": List(INT)},
     "sgd": List(NUM),
     "training": {"losses": List(NUM), "params": List(NUM)},
-    "own_training": {"losses": List(NUM), "before": List(NUM), "after": List(NUM), "params?": List(NUM),
-                     "error?": STR},
+    "own_training": {"losses": List(NUM), "before": List(NUM), "after": List(NUM), "params?": List(NUM), "error?": STR},
     "predict": List(NUM),
 }
 ERROR = {"type": STR, "message": STR, "where": STR, "task": Either(STR, None), "import": BOOL}
@@ -49,8 +59,11 @@ def conforms(value, form, budget: list[int]) -> bool:
     if form is None:
         return value is None
     if form == NUM:
-        return (isinstance(value, (int, float)) and not isinstance(value, bool) and
-                (abs(value) < 2**53 if isinstance(value, int) else math.isfinite(value))) or value in NON_FINITE
+        return (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and (abs(value) < 2**53 if isinstance(value, int) else math.isfinite(value))
+        ) or value in NON_FINITE
     if form == INT:
         return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9
     if form == BOOL:
@@ -63,7 +76,8 @@ def conforms(value, form, budget: list[int]) -> bool:
         required = {k for k in form if not k.endswith("?")}
         allowed = {k.rstrip("?") for k in form}
         return required <= value.keys() <= allowed and all(
-            conforms(value[k], form.get(k, form.get(k + "?")), budget) for k in value)
+            conforms(value[k], form.get(k, form.get(k + "?")), budget) for k in value
+        )
     kind, *rest = form
     if kind == "list":
         item, most = rest

@@ -6,6 +6,7 @@ start-up per submission; each submission still gets its own fresh sandboxed work
 finishes, write its results.json and feedback page; then the gradebook CSV, the class report and a summary.
 Every file is written atomically, so an interrupted run keeps what finished and a re-run resumes.
 """
+
 from __future__ import annotations
 
 import csv
@@ -33,16 +34,16 @@ from .catalogue import KIT_ROOT
 from .results import Results, TestResult
 
 GRADABLE = (".zip", ".ipynb")
-MAX_DEPTH = 8        # how deep in a student's folder mygrad/ (or a .zip, a notebook) is looked for
+MAX_DEPTH = 8  # how deep in a student's folder mygrad/ (or a .zip, a notebook) is looked for
 HIDDEN_SUITES = "autograder/hidden/"
-OK, NOT_ALL_GRADED, BAD_ARGS, INTERRUPTED = 0, 1, 2, 130   # exit statuses (the CLI's help lists them)
+OK, NOT_ALL_GRADED, BAD_ARGS, INTERRUPTED = 0, 1, 2, 130  # exit statuses (the CLI's help lists them)
 
 
 @dataclass
 class Entry:
-    student: str        # the entry's name without extension
-    path: Path | None   # what grade() gets: a folder holding mygrad/, a .zip or a notebook; None if none
-    problem: str = ""   # why nothing gradable was found
+    student: str  # the entry's name without extension
+    path: Path | None  # what grade() gets: a folder holding mygrad/, a .zip or a notebook; None if none
+    problem: str = ""  # why nothing gradable was found
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Settings:
 
 
 # ---- finding the submissions --------------------------------------------------------------------------
+
 
 def discover(folder: Path) -> tuple[list[Entry], list[str]]:
     """The students' entries in folder (sorted), and what was skipped: "name: why"."""
@@ -96,19 +98,27 @@ def locate(folder: Path) -> Entry:
         return Entry(folder.name, files[0])
     held = ", ".join(sorted(p.name for p in folder.iterdir())[:8]) or "nothing"
     if files:
-        return Entry(folder.name, None, f"{folder.name}/ holds {len(files)} archives or notebooks and no mygrad/ "
-                                        f"folder: keep one ({', '.join(f.name for f in files[:5])})")
+        return Entry(
+            folder.name,
+            None,
+            f"{folder.name}/ holds {len(files)} archives or notebooks and no mygrad/ "
+            f"folder: keep one ({', '.join(f.name for f in files[:5])})",
+        )
     return Entry(folder.name, None, f"no mygrad/ folder, .zip or .ipynb was found in {folder.name}/ (it holds: {held})")
 
 
 # ---- the cache: results by what was graded and by what graded it -------------------------------------
 
+
 @cache
 def grader_fingerprint() -> str:
     """Changes whenever the grader, the reference engine, the catalogue or the kit's version does."""
     digest = hashlib.sha256(version("mygrad-kit").encode())
-    files = [*(KIT_ROOT / "autograder").rglob("*"), *(KIT_ROOT / "mygrad_ref").rglob("*"),
-             KIT_ROOT / "solutions" / "tasks.toml"]
+    files = [
+        *(KIT_ROOT / "autograder").rglob("*"),
+        *(KIT_ROOT / "mygrad_ref").rglob("*"),
+        KIT_ROOT / "solutions" / "tasks.toml",
+    ]
     for path in sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts):
         digest.update(path.relative_to(KIT_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -157,17 +167,22 @@ _interrupted = False
 
 def worker_init() -> None:
     """Ctrl-C reaches the workers too: remember it, so a grade it cut short is never taken as a result."""
+
     def on_sigint(signum, frame):
         global _interrupted
         _interrupted = True
         raise KeyboardInterrupt
+
     signal.signal(signal.SIGINT, on_sigint)
 
 
 def not_graded(message: str, code: str, tasks=None) -> Results:
     """Zero points on every task, with the reason on each row and in the notes."""
-    rows = [TestResult(f"{t.id} · not graded", t.id, 0.0, float(t.points), "failed", message, [t.id, code])
-            for t in catalogue.load().values() if tasks is None or t.id in tasks]
+    rows = [
+        TestResult(f"{t.id} · not graded", t.id, 0.0, float(t.points), "failed", message, [t.id, code])
+        for t in catalogue.load().values()
+        if tasks is None or t.id in tasks
+    ]
     head = "GRADER ERROR" if code == "grader-error" else "NOT GRADED"
     return Results(rows, 0.0, "none (nothing ran)", [f"{head}: {message}"])
 
@@ -177,6 +192,7 @@ def grade_entry(path: str, settings: Settings, student: str = "") -> dict | None
     its feedback page}, or None when Ctrl-C cut the grade short. graded is False when the grader could not
     grade it (a 0 with why). The page is drawn here, in parallel, not in the one process that collects."""
     from .grade import GradingError, grade
+
     # pytest imports the hidden suites once per process: forget them, so every grade starts as a fresh run
     for name, module in list(sys.modules.items()):
         if HIDDEN_SUITES in (getattr(module, "__file__", None) or "").replace(os.sep, "/"):
@@ -184,8 +200,13 @@ def grade_entry(path: str, settings: Settings, student: str = "") -> dict | None
     tasks = set(settings.tasks) if settings.tasks else None
     graded = False
     try:
-        results = grade(Path(path), tasks=tasks, mode=settings.mode, budget=settings.budget,
-                        request_timeout=settings.request_timeout)
+        results = grade(
+            Path(path),
+            tasks=tasks,
+            mode=settings.mode,
+            budget=settings.budget,
+            request_timeout=settings.request_timeout,
+        )
         graded = True
     except GradingError as err:
         results = not_graded(str(err), "not-gradable", tasks)
@@ -199,6 +220,7 @@ def grade_entry(path: str, settings: Settings, student: str = "") -> dict | None
 
 
 # ---- where the grading runs -------------------------------------------------------------------------
+
 
 def run_local(jobs: int, work: dict[str, tuple], on_done) -> bool:
     """Grade work (student -> grade_entry's arguments) in `jobs` long-lived processes; call on_done(student,
@@ -222,9 +244,14 @@ def run_dask(address: str, work: dict[str, tuple], on_done) -> bool:
     """The same on a Dask cluster: each submission is a task that a worker runs with grade_entry."""
     from distributed import Client
     from distributed import as_completed as dask_completed
+
     with Client(address, timeout="20s") as client:
-        futures = {client.submit(grade_entry, *args, key=f"mygrad-{student}-{os.getpid()}-{time.time_ns()}",
-                                 pure=False): student for student, args in work.items()}
+        futures = {
+            client.submit(
+                grade_entry, *args, key=f"mygrad-{student}-{os.getpid()}-{time.time_ns()}", pure=False
+            ): student
+            for student, args in work.items()
+        }
         try:
             for future in dask_completed(futures):
                 on_done(futures[future], outcome(future))
@@ -238,11 +265,16 @@ def outcome(future) -> dict | None:
     try:
         return future.result()
     except BaseException as err:  # the worker process died, or the cluster lost it
-        return {"results": not_graded(f"the grading process failed ({type(err).__name__}: {err})",
-                                      "grader-error").to_dict(), "graded": False}
+        return {
+            "results": not_graded(
+                f"the grading process failed ({type(err).__name__}: {err})", "grader-error"
+            ).to_dict(),
+            "graded": False,
+        }
 
 
 # ---- the outputs ----------------------------------------------------------------------------------
+
 
 def feedback_page(results: Results, student: str) -> str:
     return report_page.page(results, f"Submission {student}")
@@ -282,14 +314,25 @@ def say(console: Console, text: str) -> None:
 
 # ---- the command --------------------------------------------------------------------------------------
 
-def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = None, settings: Settings | None = None,
-              force: bool = False, console: Console | None = None) -> int:
+
+def grade_all(
+    submissions: Path,
+    out: Path,
+    jobs: int,
+    scheduler: str | None = None,
+    settings: Settings | None = None,
+    force: bool = False,
+    console: Console | None = None,
+) -> int:
     console = console or Console(stderr=True)
     settings = settings or Settings()
     entries, skipped = discover(submissions)
     if not entries:
-        say(console, f"mygrad grade-all: nothing to grade in {submissions} (expected folders holding mygrad/, "
-                      ".zip files or .ipynb notebooks, one per student)")
+        say(
+            console,
+            f"mygrad grade-all: nothing to grade in {submissions} (expected folders holding mygrad/, "
+            ".zip files or .ipynb notebooks, one per student)",
+        )
         return BAD_ARGS
     for why in skipped:
         say(console, f"skipped {why}")
@@ -315,8 +358,10 @@ def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = N
         bar = progress.add_task("checking the cache", total=len(entries))
         for entry in entries:
             if entry.path is None:
-                finish(entry.student, {"results": not_graded(entry.problem, "not-gradable", settings.tasks).to_dict(),
-                                       "graded": False})
+                finish(
+                    entry.student,
+                    {"results": not_graded(entry.problem, "not-gradable", settings.tasks).to_dict(), "graded": False},
+                )
                 continue
             keys[entry.student] = cache_key(entry, settings)
             hit = cache / f"{keys[entry.student]}.json"
@@ -338,14 +383,17 @@ def grade_all(submissions: Path, out: Path, jobs: int, scheduler: str | None = N
     tasks = [t for t in catalogue.load() if not settings.tasks or t in settings.tasks]
     write_atomic(out / "gradebook.csv", gradebook(graded, tasks))
     from .class_report import class_report
+
     write_atomic(out / "class-report.html", class_report(graded, skipped, needs_a_look))
     look = sum(1 for r in graded.values() if needs_a_look(r))
     scores = sorted(r.score for r in graded.values())
-    say(console, f"graded {len(graded)} of {len(entries)} submissions ({hits} from the cache) "
-                  f"in {time.monotonic() - started:.0f} s: median {statistics.median(scores) if scores else 0:g}, "
-                  f"{len(failed)} could not be graded, {look} need a look; see {out / 'class-report.html'}")
+    say(
+        console,
+        f"graded {len(graded)} of {len(entries)} submissions ({hits} from the cache) "
+        f"in {time.monotonic() - started:.0f} s: median {statistics.median(scores) if scores else 0:g}, "
+        f"{len(failed)} could not be graded, {look} need a look; see {out / 'class-report.html'}",
+    )
     if not complete:
-        say(console, f"interrupted: {len(entries) - len(graded)} left; run the same command again to grade only "
-                     "those")
+        say(console, f"interrupted: {len(entries) - len(graded)} left; run the same command again to grade only those")
         return INTERRUPTED
     return NOT_ALL_GRADED if failed else OK

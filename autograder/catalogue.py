@@ -1,4 +1,5 @@
 """The task catalogue (solutions/tasks.toml), loaded once and shared by every tool."""
+
 from __future__ import annotations
 
 import sys
@@ -39,9 +40,16 @@ def load(path: Path = CATALOGUE) -> dict[str, Task]:
     rows = tomllib.loads(Path(path).read_text())["task"]
     tasks: dict[str, Task] = {}
     for row in rows:
-        task = Task(row["id"], row["title"], tuple(row["files"]), row["lesson"], int(row["points"]),
-                    tuple(row.get("prerequisites", ())), tuple(row.get("hints", ())),
-                    row.get("example", "").strip())
+        task = Task(
+            row["id"],
+            row["title"],
+            tuple(row["files"]),
+            row["lesson"],
+            int(row["points"]),
+            tuple(row.get("prerequisites", ())),
+            tuple(row.get("hints", ())),
+            row.get("example", "").strip(),
+        )
         if task.id in tasks:
             raise ValueError(f"{path}: task id {task.id!r} appears twice")
         unknown = [p for p in task.prerequisites if p not in tasks]

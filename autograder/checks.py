@@ -5,6 +5,7 @@ A hidden test runs an experiment on the student's worker and on the reference, t
 example, and, where the pattern is known, the misconception with its diagnosis code (which known-wrong
 variant gives the same numbers is worked out in autograder/diagnoses/).
 """
+
 from __future__ import annotations
 
 import ast
@@ -30,17 +31,30 @@ def drawing(spec, got, want, first=None) -> dict:
     """The graph of a failed check, to draw beside its feedback: each node's operation, the student's and the
     expected value and grad, and the first wrong node (counting back from the output)."""
     children = children_of(spec)
-    return {"nodes": [{"label": describe_node(spec, i), "children": children[i],
-                       "data": got['data'][i], "grad": got['grads'][i], "want": want['grads'][i]}
-                      for i in range(len(children))], "wrong": first}
+    return {
+        "nodes": [
+            {
+                "label": describe_node(spec, i),
+                "children": children[i],
+                "data": got['data'][i],
+                "grad": got['grads'][i],
+                "want": want['grads'][i],
+            }
+            for i in range(len(children))
+        ],
+        "wrong": first,
+    }
 
 
 def pairs(got, want, what: str):
     """zip(got, want) once got is a list exactly as long as the expected one: an empty or short answer
     from the worker must never pass a check vacuously."""
     if not isinstance(got, list) or len(got) != len(want):
-        fail(f"{what}: the answer from your code's process had {len(got) if isinstance(got, list) else 'no'} "
-             f"numbers where {len(want)} were expected", 'bad-response')
+        fail(
+            f"{what}: the answer from your code's process had {len(got) if isinstance(got, list) else 'no'} "
+            f"numbers where {len(want)} were expected",
+            'bad-response',
+        )
     return zip(got, want)
 
 
@@ -48,6 +62,7 @@ def every(*checks) -> None:
     """Run every check of a row and report each that fails: the first failure must not hide another. An
     exception in the student's code is one more item; a timeout or a crash ends the row there."""
     from .diagnoses.failures import failure_text
+
     found: list[Mistake] = []
     for check in checks:
         try:
@@ -64,9 +79,11 @@ def every(*checks) -> None:
     if len(found) == 1:
         raise found[0]
     if found:
-        raise Mistake("\n".join(f"({i}) {m.feedback}" for i, m in enumerate(found, 1)),
-                      *dict.fromkeys(c for m in found for c in m.codes),
-                      graph=next((m.graph for m in found if m.graph), None))
+        raise Mistake(
+            "\n".join(f"({i}) {m.feedback}" for i, m in enumerate(found, 1)),
+            *dict.fromkeys(c for m in found for c in m.codes),
+            graph=next((m.graph for m in found if m.graph), None),
+        )
 
 
 def vary(rng, *values):
@@ -97,27 +114,34 @@ def check_closure(student, reference, op, x, y=None, k=None, preset=(0.25, -0.5)
     """One operation's backward pass, its closures called by the grader after presetting the inputs' grads
     and out.grad (so `=` for `+=` and a missing `* out.grad` both show)."""
     spec = closure_spec(op, x, y, k)
-    names = ['a', 'b'][:len(spec['leaves'])]
-    preset = list(preset)[:len(names)]
+    names = ['a', 'b'][: len(spec['leaves'])]
+    preset = list(preset)[: len(names)]
     try:
         got, want = backprop_both(student, reference, spec, dict(enumerate(preset)), out_grad)
     except ProbeFailure as err:
         if code := raised_mistake(op, x, err.message):
             fail(f"a ** {k} with a={fmt(x)} raised {err.message}", code)
         raise
-    expr = {'add': f"a + b with a={fmt(x)}, b={fmt(y)}", 'mul': f"a * b with a={fmt(x)}, b={fmt(y)}",
-            'add_self': f"a + a with a={fmt(x)}", 'mul_self': f"a * a with a={fmt(x)}",
-            'pow': f"a ** {k} with a={fmt(x)}"}.get(op, f"a.{op}() with a={fmt(x)}")
+    expr = {
+        'add': f"a + b with a={fmt(x)}, b={fmt(y)}",
+        'mul': f"a * b with a={fmt(x)}, b={fmt(y)}",
+        'add_self': f"a + a with a={fmt(x)}",
+        'mul_self': f"a * a with a={fmt(x)}",
+        'pow': f"a ** {k} with a={fmt(x)}",
+    }.get(op, f"a.{op}() with a={fmt(x)}")
     name = OP_NAMES.get(op, op)
     out, want_out = got['data'][-1], want['data'][-1]
     if not close(out, want_out):
         fail(f"{expr}: the forward value is {fmt(out)}, expected {fmt(want_out)}", 'forward-value-wrong')
-    if not all(got['reached'][:len(names)]):
-        fail(f"{expr}: the result does not list {' and '.join(names)} among its children (`_prev`), so "
-             "backward() never reaches them from the output", 'children-not-recorded')
+    if not all(got['reached'][: len(names)]):
+        fail(
+            f"{expr}: the result does not list {' and '.join(names)} among its children (`_prev`), so "
+            "backward() never reaches them from the output",
+            'children-not-recorded',
+        )
     pre = ", ".join(f"{n}.grad={fmt(p)}" for n, p in zip(names, preset))
     setting = f"in `{name}`'s backward, for {expr}, out.grad={fmt(out_grad)} and before it {pre}"
-    grads, wanted = got['grads'][:len(names)], want['grads'][:len(names)]
+    grads, wanted = got['grads'][: len(names)], want['grads'][: len(names)]
     if non_finite(*grads):
         fail(f"{setting}: the gradients came out as {[fmt(g) for g in grads]}", 'non-finite')
     wrong = [(n, g, w) for n, (g, w) in zip(names, pairs(grads, wanted, setting)) if not close(g, w)]
@@ -169,15 +193,17 @@ def check_expression(student, reference, expr, x, y):
     setting = f"`{expr}` with a={fmt(x)}, b={fmt(y)}"
     got, want = backprop_both(student, reference, spec, {}, 1.0)
     if not close(got['data'][-1], want['data'][-1]):
-        fail(f"{setting}: the value is {fmt(got['data'][-1])}, expected {fmt(want['data'][-1])}",
-             'forward-value-wrong')
+        fail(f"{setting}: the value is {fmt(got['data'][-1])}, expected {fmt(want['data'][-1])}", 'forward-value-wrong')
     for n, (g, w), reached in zip('ab', pairs(got['grads'][:2], want['grads'][:2], setting), got['reached']):
         if not close(g, w):
-            fail(f"{setting}: {n}.grad is {fmt(g)}, expected {fmt(w)} (backpropagated from out.grad=1)",
-                 expression_mistake(g, w, reached))
+            fail(
+                f"{setting}: {n}.grad is {fmt(g)}, expected {fmt(w)} (backpropagated from out.grad=1)",
+                expression_mistake(g, w, reached),
+            )
 
 
 # --- whole graphs -----------------------------------------------------------------------------------
+
 
 def describe_node(spec, i) -> str:
     leaves = len(spec['leaves'])
@@ -234,8 +260,10 @@ def check_ops_graph(student, reference, spec, what=""):
     example = f"{what}the graph {spec_text(spec)}"
     for i, (g, w) in enumerate(pairs(got['data'], want['data'], example)):
         if not close(g, w):
-            fail(f"In {example}: {describe_node(spec, i)} has the value {fmt(g)}, expected {fmt(w)}",
-                 'forward-value-wrong')
+            fail(
+                f"In {example}: {describe_node(spec, i)} has the value {fmt(g)}, expected {fmt(w)}",
+                'forward-value-wrong',
+            )
     wrong = [i for i, (g, w) in enumerate(pairs(got['grads'], want['grads'], example)) if not close(g, w)]
     if not wrong:
         return
@@ -243,17 +271,29 @@ def check_ops_graph(student, reference, spec, what=""):
     feeds = ", ".join(describe_node(spec, j) for j in consumers(spec, first)) or "nothing (it is the output)"
     binary = list(dict.fromkeys(kind for kind, *_ in spec['nodes'] if kind in SYMBOLS.values()))
     code = 'non-finite' if non_finite(*got['grads']) else graph_mistake(spec, got['grads'], binary)
-    fail(f"In {example}: the first wrong gradient, counting back from the output, is {describe_node(spec, first)}"
-         f": grad {fmt(got['grads'][first])}, expected {fmt(want['grads'][first])}. Its gradient comes from: "
-         f"{feeds}.", code, graph=drawing(spec, got, want, first))
+    fail(
+        f"In {example}: the first wrong gradient, counting back from the output, is {describe_node(spec, first)}"
+        f": grad {fmt(got['grads'][first])}, expected {fmt(want['grads'][first])}. Its gradient comes from: "
+        f"{feeds}.",
+        code,
+        graph=drawing(spec, got, want, first),
+    )
 
 
 def one_op_spec(op) -> dict:
     const = {'pow': 2, 'sum': None}.get(op, 2.0)
     binary = op in SYMBOLS.values()
-    node = (['sum', [0, 1, 0]] if op == 'sum' else [op, 0, 1] if binary else
-            [op, const, 0] if op[0] == 'c' and op[1:] in SYMBOLS.values() else
-            [op, 0, const] if op[-1] == 'c' and op[:-1] in SYMBOLS.values() or op == 'pow' else [op, 0])
+    node = (
+        ['sum', [0, 1, 0]]
+        if op == 'sum'
+        else [op, 0, 1]
+        if binary
+        else [op, const, 0]
+        if op[0] == 'c' and op[1:] in SYMBOLS.values()
+        else [op, 0, const]
+        if op[-1] == 'c' and op[:-1] in SYMBOLS.values() or op == 'pow'
+        else [op, 0]
+    )
     return {"leaves": [0.75, 1.25], "nodes": [node]}
 
 
@@ -277,6 +317,7 @@ def check_random_graphs(student, reference, ops, seed=0):
     """Random DAGs (seeded for this grade) of the operations that work on their own (a broken one is charged
     in its own row, not again here); a wrong answer is shrunk to a small example (strategies.search)."""
     from .strategies import search
+
     ops, broken = working_ops(student, reference, ops)
     if not ops:
         fail("none of your operations gives the right value and gradients on its own yet: their own rows say why")
@@ -284,12 +325,17 @@ def check_random_graphs(student, reference, ops, seed=0):
         search(lambda spec: check_ops_graph(student, reference, spec), ops, seed)
     except Mistake as err:
         if broken:
-            err = Mistake(err.feedback + "\n  (Left out of these graphs because they fail on their own, where their "
-                          f"own rows charge them: {', '.join(broken)}.)", *err.codes, graph=err.graph)
+            err = Mistake(
+                err.feedback + "\n  (Left out of these graphs because they fail on their own, where their "
+                f"own rows charge them: {', '.join(broken)}.)",
+                *err.codes,
+                graph=err.graph,
+            )
         raise err from None
 
 
 # --- plain numbers ----------------------------------------------------------------------------------
+
 
 def flatten(x, prefix=""):
     if isinstance(x, dict):
@@ -306,5 +352,7 @@ def check_numbers(student, reference, probe, args, what, code=None, rel=1e-6):
         fail(f"{what}: expected {len(want)} numbers, got {len(got)}", code or 'bad-response')
     for (key, g), (_, w) in zip(got, want):
         if not close(g, w, rel=rel):
-            fail(f"{what}: {key + ' is ' if key else 'the result is '}{fmt(g)}, expected {fmt(w)}",
-                 'non-finite' if non_finite(g) else code)
+            fail(
+                f"{what}: {key + ' is ' if key else 'the result is '}{fmt(g)}, expected {fmt(w)}",
+                'non-finite' if non_finite(g) else code,
+            )

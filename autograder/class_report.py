@@ -4,6 +4,7 @@ Plots (matplotlib, inlined as SVG: the page needs no network and no JavaScript):
 task's share of full, partial and zero marks, and how many students got each diagnosis code; then the
 table of submissions that need a human look. Without the `class` extra, the page has the tables only.
 """
+
 from __future__ import annotations
 
 import io
@@ -24,7 +25,7 @@ def svg(figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
     text = buffer.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and doctype: the SVG sits inside HTML
+    return text[text.index("<svg") :]  # drop the XML prolog and doctype: the SVG sits inside HTML
 
 
 def plots(graded: dict[str, Results], codes: Counter) -> list[tuple[str, str]]:
@@ -76,12 +77,16 @@ def class_report(graded: dict[str, Results], skipped: list[str], needs_a_look) -
     titles = {t.id: t.title for t in catalogue.load().values()}
     codes = Counter(code for r in graded.values() for code in {c for t in r.tests for c in t.tags[1:]})
     scores = [r.score for r in graded.values()]
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Class report</title><style>{STYLE}</style>"
-             f"</head><body><h1>Class report</h1>"]
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Class report</title><style>{STYLE}</style>"
+        f"</head><body><h1>Class report</h1>"
+    ]
     if scores:
-        parts.append(f"<p id='summary'>{len(scores)} submissions; mean {statistics.mean(scores):.1f}, median "
-                     f"{statistics.median(scores):g}, full marks {sum(r.score >= r.max_score for r in graded.values())}"
-                     f".</p>")
+        parts.append(
+            f"<p id='summary'>{len(scores)} submissions; mean {statistics.mean(scores):.1f}, median "
+            f"{statistics.median(scores):g}, full marks {sum(r.score >= r.max_score for r in graded.values())}"
+            f".</p>"
+        )
     figures = plots(graded, codes) if graded else []
     if graded and not figures:
         parts.append("<p>Install the class extra for the plots: <code>pip install -e '.[class]'</code></p>")
@@ -89,21 +94,26 @@ def class_report(graded: dict[str, Results], skipped: list[str], needs_a_look) -
         parts.append(f"<figure id='plot-{name}'>{picture}</figure>")
 
     look = {s: why for s, r in sorted(graded.items()) if (why := needs_a_look(r))}
-    parts.append(f"<h2>Needs a look ({len(look)})</h2><table id='needs-a-look'><tr><th>student</th><th>score</th>"
-                 f"<th>why</th></tr>")
+    parts.append(
+        f"<h2>Needs a look ({len(look)})</h2><table id='needs-a-look'><tr><th>student</th><th>score</th>"
+        f"<th>why</th></tr>"
+    )
     for student, why in look.items():
         link = f"<a href='students/{escape(student, quote=True)}/feedback.html'>{escape(student)}</a>"
-        parts.append(f"<tr><td>{link}</td><td class='num'>{graded[student].score:g}</td>"
-                     f"<td>{'<br>'.join(escape(w[:400]) for w in why)}</td></tr>")
+        parts.append(
+            f"<tr><td>{link}</td><td class='num'>{graded[student].score:g}</td>"
+            f"<td>{'<br>'.join(escape(w[:400]) for w in why)}</td></tr>"
+        )
     parts.append("</table>")
 
     parts.append("<h2>Diagnoses</h2><table id='diagnoses'><tr><th>code</th><th>students</th><th>meaning</th></tr>")
     for code, count in codes.most_common():
-        parts.append(f"<tr><td>{escape(code)}</td><td class='num'>{count}</td>"
-                     f"<td>{escape(DIAGNOSES.get(code, ''))}</td></tr>")
-    parts.append("</table><h2>Tasks</h2><ul>" + "".join(f"<li>{escape(t)}: {escape(titles[t])}</li>" for t in titles)
-                 + "</ul>")
+        parts.append(
+            f"<tr><td>{escape(code)}</td><td class='num'>{count}</td><td>{escape(DIAGNOSES.get(code, ''))}</td></tr>"
+        )
+    parts.append(
+        "</table><h2>Tasks</h2><ul>" + "".join(f"<li>{escape(t)}: {escape(titles[t])}</li>" for t in titles) + "</ul>"
+    )
     if skipped:
-        parts.append("<h2>Skipped</h2><ul>" + "".join(f"<li>{escape(s)}</li>" for s in skipped)
-                     + "</ul>")
+        parts.append("<h2>Skipped</h2><ul>" + "".join(f"<li>{escape(s)}</li>" for s in skipped) + "</ul>")
     return "".join(parts) + "</body></html>"

@@ -1,4 +1,5 @@
 """Plain-float comparisons shared by the checks and the diagnoses (which must judge "the same number" alike)."""
+
 from __future__ import annotations
 
 import math

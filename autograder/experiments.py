@@ -3,6 +3,7 @@
 The worker numbers nodes and lists one level of children per request; the graph walk and the order in
 which closures are called are decided here, in the grader's process.
 """
+
 from __future__ import annotations
 
 MAX_NODES = 3000
@@ -14,6 +15,7 @@ class GraphTooLarge(AssertionError):
 
 def bad_response(what: str):
     from .student import ProbeFailure
+
     return ProbeFailure("bad-response", what)
 
 
@@ -62,8 +64,13 @@ def backprop(engine, spec: dict, presets: dict[int, float] | None = None, out_gr
     edges = explore(engine, [root])
     order = topological(edges, root)
     grads = [[i, g] for i, g in (presets or {}).items()] + [[root, out_grad]]
-    got = engine.run("drive", grads=grads, order=list(reversed(order)), read=list(range(n)),
-                     touches=frozenset(f"`{op}` backward" for op in ops))
+    got = engine.run(
+        "drive",
+        grads=grads,
+        order=list(reversed(order)),
+        read=list(range(n)),
+        touches=frozenset(f"`{op}` backward" for op in ops),
+    )
     if len(got) != n:
         raise bad_response("the worker's answer did not give every node's grad")
     return {"data": run["data"], "grads": got, "reached": [i in edges for i in range(n)]}

@@ -4,6 +4,7 @@ The suites run with pytest in this (trusted) process; the student's code runs on
 behind `Student` (autograder/student.py). Nothing from the submission is imported here or put on this
 process's sys.path.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -61,8 +62,11 @@ def without_plugin_autoload():
 
 
 def missing_package_results(tasks, only, message) -> list[TestResult]:
-    return [TestResult(f"{t.id} · all checks", t.id, 0.0, float(t.points), "failed", message, [t.id, "import-error"])
-            for t in tasks.values() if only is None or t.id in only]
+    return [
+        TestResult(f"{t.id} · all checks", t.id, 0.0, float(t.points), "failed", message, [t.id, "import-error"])
+        for t in tasks.values()
+        if only is None or t.id in only
+    ]
 
 
 def content_seed(root: Path) -> int:
@@ -81,8 +85,9 @@ def content_seed(root: Path) -> int:
     return int.from_bytes(digest.digest()[:8], "big")
 
 
-def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budget: float = 120.0,
-          request_timeout: float = 5.0) -> Results:
+def grade(
+    path, *, tasks: set[str] | None = None, mode: str | None = None, budget: float = 120.0, request_timeout: float = 5.0
+) -> Results:
     """Grade one submission folder (or .zip). Raises GradingError only when the grader cannot run."""
     started = time.monotonic()
     rare_collections()
@@ -92,8 +97,12 @@ def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budge
         root = find_package(folder)
         if root is None:
             why = missing_message(folder, intake_notes)
-            return Results(missing_package_results(catalog, tasks, why), time.monotonic() - started,
-                           "none (nothing ran)", [f"NOT GRADED: {why}", *intake_notes])
+            return Results(
+                missing_package_results(catalog, tasks, why),
+                time.monotonic() - started,
+                "none (nothing ran)",
+                [f"NOT GRADED: {why}", *intake_notes],
+            )
         found = scan(root)
         try:
             student = Student(root, budget_seconds=budget, request_timeout=request_timeout, mode=mode)
@@ -105,10 +114,25 @@ def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budge
             # the start-up time) buys nothing; --tb=no: the Harness keeps its own feedback, so formatting
             # tracebacks nobody reads is waste; no plugin autoload keeps other installed plugins out; the
             # unraisable/thread-exception plugins run full collections at exit to find what nobody raised here
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
-                    without_plugin_autoload():
-                code = pytest.main([str(HIDDEN), "-q", "--assert=plain", "--tb=no", "-c", str(HIDDEN / "pytest.ini"),
-                                    "--rootdir", str(HIDDEN), *PLUGINS_OFF], plugins=[harness])
+            with (
+                contextlib.redirect_stdout(io.StringIO()),
+                contextlib.redirect_stderr(io.StringIO()),
+                without_plugin_autoload(),
+            ):
+                code = pytest.main(
+                    [
+                        str(HIDDEN),
+                        "-q",
+                        "--assert=plain",
+                        "--tb=no",
+                        "-c",
+                        str(HIDDEN / "pytest.ini"),
+                        "--rootdir",
+                        str(HIDDEN),
+                        *PLUGINS_OFF,
+                    ],
+                    plugins=[harness],
+                )
         finally:
             student.close()
     if harness.fault:
@@ -120,19 +144,22 @@ def grade(path, *, tasks: set[str] | None = None, mode: str | None = None, budge
     notes = list(intake_notes)  # intake's notes first
     forbidden = sorted(student.forbidden) + list(dict.fromkeys(found.flagged))
     if forbidden:
-        notes.append("FLAGGED: the submission uses code it must not (no points for any check): "
-                     + "; ".join(forbidden))
+        notes.append("FLAGGED: the submission uses code it must not (no points for any check): " + "; ".join(forbidden))
         for r in harness.results:
             r.score, r.status = 0.0, "failed"
             r.output += explain("forbidden-import")
             r.tags.append("forbidden-import")
     if found.mentions:
-        notes.append("Mentions another autograd library, never imported while grading (no points depend on it): "
-                     + "; ".join(found.mentions[:10]))
+        notes.append(
+            "Mentions another autograd library, never imported while grading (no points depend on it): "
+            + "; ".join(found.mentions[:10])
+        )
     if found.reaching:
-        notes.append("REVIEW by hand: code that reaches for stack frames, the heap or the worker's __main__ "
-                     "(the grader trusts only numbers that match its reference, but no honest engine needs "
-                     "this): " + "; ".join(found.reaching[:10]))
+        notes.append(
+            "REVIEW by hand: code that reaches for stack frames, the heap or the worker's __main__ "
+            "(the grader trusts only numbers that match its reference, but no honest engine needs "
+            "this): " + "; ".join(found.reaching[:10])
+        )
     if found.ignored:
         notes.append("Ignored (the grader never runs these): " + ", ".join(found.ignored[:20]))
     if found.cut_short:

@@ -5,6 +5,7 @@ runs run_autograder for each submission (the student's upload in /autograder/sub
 /autograder/results/results.json. The bundle is the kit's own source (the grader, the reference engine,
 the solutions that define the tasks) without anything only a developer or a student needs.
 """
+
 from __future__ import annotations
 
 import stat
@@ -14,10 +15,26 @@ from pathlib import Path
 from .catalogue import KIT_ROOT
 
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's four settings
-SHIPPED = ("pyproject.toml", "README.md", "autograder", "mygrad_ref", "solutions",
-           "exercises/conftest.py")  # the grader compares uploads with the self-check conftest students get
-JUNK_DIRS = {"__pycache__", ".git", ".venv", "venv", ".pytest_cache", ".hypothesis", "build", "dist",
-             ".ipynb_checkpoints", ".mygrad-cache"}
+SHIPPED = (
+    "pyproject.toml",
+    "README.md",
+    "autograder",
+    "mygrad_ref",
+    "solutions",
+    "exercises/conftest.py",
+)  # the grader compares uploads with the self-check conftest students get
+JUNK_DIRS = {
+    "__pycache__",
+    ".git",
+    ".venv",
+    "venv",
+    ".pytest_cache",
+    ".hypothesis",
+    "build",
+    "dist",
+    ".ipynb_checkpoints",
+    ".mygrad-cache",
+}
 JUNK_SUFFIXES = (".pyc", ".pyo", ".egg-info", ".ipynb", ".zip")
 
 SETUP = r"""#!/usr/bin/env bash
@@ -68,8 +85,12 @@ def shipped_files(root: Path = KIT_ROOT) -> list[Path]:
             raise FileNotFoundError(f"{top} is missing: build the bundle from a copy of the kit's repository")
         for path in [top] if top.is_file() else sorted(top.rglob("*")):
             rel = path.relative_to(root)
-            if path.is_file() and not path.is_symlink() and not set(rel.parts) & JUNK_DIRS \
-                    and not any(part.endswith(JUNK_SUFFIXES) for part in rel.parts):
+            if (
+                path.is_file()
+                and not path.is_symlink()
+                and not set(rel.parts) & JUNK_DIRS
+                and not any(part.endswith(JUNK_SUFFIXES) for part in rel.parts)
+            ):
                 files.append(rel)
     return sorted(files)
 

@@ -2,6 +2,7 @@
 
 Hidden tests import `group` from here; `grade()` runs them with a Harness as a plugin.
 """
+
 from __future__ import annotations
 
 import random
@@ -38,9 +39,9 @@ class Harness:
         self.grade_seed = seed
         self.results: list[TestResult] = []
         self.points: dict[str, float] = {}
-        self.core_failures: set[str] = set()   # tasks with a failing row that is not a challenge
+        self.core_failures: set[str] = set()  # tasks with a failing row that is not a challenge
         self.failure_codes: dict[str, set[str]] = {}  # the diagnosis codes of each task's failing core rows
-        self.fault = ""                        # the sandbox failed: the grade stops and says why
+        self.fault = ""  # the sandbox failed: the grade stops and says why
 
     @pytest.fixture
     def student(self, request):
@@ -58,7 +59,7 @@ class Harness:
 
     @pytest.fixture
     def seed(self, request):
-        return random.Random(f"{self.grade_seed}:{request.node.name}").randrange(2 ** 32)
+        return random.Random(f"{self.grade_seed}:{request.node.name}").randrange(2**32)
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "mygrad(task, title, weight, needs, challenge): one row of the report")
@@ -79,8 +80,12 @@ class Harness:
         failing = [t for t in self.tasks if t in self.core_failures and t != marker["task"]]
         where = re.search(r"\(at (\w+\.py):", text)
         owners = [t for t in failing if where and f"mygrad/{where.group(1)}" in self.tasks[t].files]
-        sharing = [t for t in failing if t in marker["needs"] and set(codes) & self.failure_codes.get(t, set())
-                   - {"exception", "needs-earlier-task"}]
+        sharing = [
+            t
+            for t in failing
+            if t in marker["needs"]
+            and set(codes) & self.failure_codes.get(t, set()) - {"exception", "needs-earlier-task"}
+        ]
         rest = [t for t in marker["needs"] if t in failing]
         return list(dict.fromkeys([*owners, *sharing, *rest]))[:3]
 
@@ -108,14 +113,18 @@ class Harness:
         elif isinstance(err, ProbeFailure):
             text, codes = failure_text(err, m["task"])
         elif type(err).__name__ == "Flaky":
-            text, codes = ("The same check gave different results on repeated runs." + explain("order-dependent"),
-                           ["order-dependent"])
+            text, codes = (
+                "The same check gave different results on repeated runs." + explain("order-dependent"),
+                ["order-dependent"],
+            )
         else:  # a bug in a hidden test must not pass for the student's: say so plainly
             text, codes = f"The grader could not complete this check ({type(err).__name__}: {err}).", ["grader-error"]
         blocking = self.blocking(m, text, codes)
         if blocking and "needs-earlier-task" not in codes:
-            text += (f"\n  Note: {' and '.join(blocking)} also fail{'s' if len(blocking) == 1 else ''}; fix "
-                     f"{blocking[0]} first, then look at this again.")
+            text += (
+                f"\n  Note: {' and '.join(blocking)} also fail{'s' if len(blocking) == 1 else ''}; fix "
+                f"{blocking[0]} first, then look at this again."
+            )
             codes = codes + ["needs-earlier-task"]
         if not m.get("challenge"):
             self.core_failures.add(m["task"])

@@ -7,6 +7,7 @@ way every time, and says in a note which one was graded. Faults in the upload (l
 for the file system, a file and a folder of the same name, unreadable entries) are the grader's to handle:
 whatever can be read is taken, the rest is named in a note, and grading goes on.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,8 +24,8 @@ from .catalogue import KIT_ROOT
 from .sandbox import MAX_DEPTH
 
 MAX_ZIP_BYTES, MAX_ZIP_FILES = 50 << 20, 2000
-MAX_WALKED = 5000                                        # entries looked at when searching an upload
-MAX_NAME_BYTES = 255                                     # the longest file name Linux file systems take
+MAX_WALKED = 5000  # entries looked at when searching an upload
+MAX_NAME_BYTES = 255  # the longest file name Linux file systems take
 MODULES = tuple(f"{m}.py" for m in catalogue.modules(catalogue.load()))  # the files of mygrad/ students write
 NOT_THE_STUDENTS = {"__MACOSX", "__pycache__", "site-packages", "node_modules"}  # never searched
 KINDS = ("the mygrad/ folder", "loose files", "the notebook", "the zip archive")  # preferred in this order
@@ -95,8 +96,12 @@ def candidates(folder: Path) -> list[tuple[int, int, str, Path]]:
 
 
 def named(kind: int, where: str) -> str:
-    return [f"the mygrad/ folder {where}/", f"the loose files in {where}/", f"the notebook {where}",
-            f"the zip archive {where}"][kind].replace(" ./", " the top folder")
+    return [
+        f"the mygrad/ folder {where}/",
+        f"the loose files in {where}/",
+        f"the notebook {where}",
+        f"the zip archive {where}",
+    ][kind].replace(" ./", " the top folder")
 
 
 def copy_loose_files(folder: Path, into: Path, notes: list[str]) -> Path:
@@ -120,6 +125,7 @@ def copy_loose_files(folder: Path, into: Path, notes: list[str]) -> Path:
 
 def notebook_package(path: Path, into: Path, notes: list[str]) -> Path | None:
     from .nbgrader.notebook import read, write_package  # plain JSON: no nbgrader needed
+
     try:
         problems = write_package(read(path), into)
     except Exception as err:  # whatever is wrong with a file that is not a notebook
@@ -151,8 +157,11 @@ def locate(folder: Path, work: Path, notes: list[str], rel: str = "") -> Path | 
             others = [rel + named(k, w) for k, _, w, _ in found if (k, w) != (kind, where)]
             if (kind, depth, rel, others) == (0, 1, "", []):
                 return root  # the usual shape: nothing to say
-            notes.insert(0, f"Graded {rel}{named(kind, where)}" + (
-                f" (also found, not graded: {', '.join(others[:5])})" if others else ""))
+            notes.insert(
+                0,
+                f"Graded {rel}{named(kind, where)}"
+                + (f" (also found, not graded: {', '.join(others[:5])})" if others else ""),
+            )
             return root
     return None
 
@@ -166,8 +175,10 @@ def extract(archive: Path, into: Path, notes: list[str] | None = None) -> None:
         with zipfile.ZipFile(archive) as z:
             infos = z.infolist()
             if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
-                notes.append(f"{archive.name}: the archive is too large to grade (limits: {MAX_ZIP_FILES} files, "
-                             f"{MAX_ZIP_BYTES >> 20} MiB): nothing was extracted")
+                notes.append(
+                    f"{archive.name}: the archive is too large to grade (limits: {MAX_ZIP_FILES} files, "
+                    f"{MAX_ZIP_BYTES >> 20} MiB): nothing was extracted"
+                )
                 return
             budget = MAX_ZIP_BYTES
             for info in infos:
@@ -179,8 +190,10 @@ def extract(archive: Path, into: Path, notes: list[str] | None = None) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
         notes.append(f"{archive.name}: not a readable zip archive ({str(err)[:200]})")
     if skipped:
-        notes.append(f"Skipped in {archive.name} ({len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'}): "
-                     + "; ".join(skipped[:10]))
+        notes.append(
+            f"Skipped in {archive.name} ({len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'}): "
+            + "; ".join(skipped[:10])
+        )
 
 
 def extract_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, into: Path, budget: int) -> int | str:
@@ -224,11 +237,13 @@ def missing_message(folder: Path, notes: list[str] = ()) -> str:
     except OSError:
         entries = []
     found = ", ".join(p.name for p in entries[:8]) or "nothing"
-    links = " (links are not followed: hand in the folders themselves)" if any(
-        p.is_symlink() for p in entries) else ""
-    return (f"No mygrad/ package was found in the submission (it holds: {found}){links}. "
-            + "".join(f"{n}. " for n in notes) + "Hand in the folder that contains mygrad/, the files of "
-            f"mygrad/ ({', '.join(MODULES)}), a .zip of either, or your notebook.")
+    links = " (links are not followed: hand in the folders themselves)" if any(p.is_symlink() for p in entries) else ""
+    return (
+        f"No mygrad/ package was found in the submission (it holds: {found}){links}. "
+        + "".join(f"{n}. " for n in notes)
+        + "Hand in the folder that contains mygrad/, the files of "
+        f"mygrad/ ({', '.join(MODULES)}), a .zip of either, or your notebook."
+    )
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ The nbgrader notebook (nbgrader/notebook.py: one notebook, graded) and the stude
 (student_notebooks.py: one per file of mygrad/) share their order (catalogue.modules), their lesson
 cells, their drawing example and where it goes; each adds only what its path needs around them.
 """
+
 from __future__ import annotations
 
 import ast
@@ -25,12 +26,14 @@ draw_dot(d)"""
 
 def by_module(tasks: dict[str, Task]) -> list[tuple[str, list[Task]]]:
     """Each file of mygrad/ that students write (its name without .py), with its tasks, in task order."""
-    return [(module, [t for t in tasks.values() if f"mygrad/{module}.py" in t.files])
-            for module in catalogue.modules(tasks)]
+    return [
+        (module, [t for t in tasks.values() if f"mygrad/{module}.py" in t.files]) for module in catalogue.modules(tasks)
+    ]
 
 
 def new_notebook():
     import nbformat  # instructors' extra (pip install -e '.[nbgrader]'); students only run the notebooks
+
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
@@ -67,5 +70,8 @@ def imports(module: str, tasks: dict[str, Task], root: Path) -> str:
 
 
 def draw_code(preamble: str = "") -> str:
-    return "# Draw the lesson's graph with your engine (needs Graphviz's `dot`); in Jupyter it renders below\n" \
-        + preamble + DRAW_GRAPH
+    return (
+        "# Draw the lesson's graph with your engine (needs Graphviz's `dot`); in Jupyter it renders below\n"
+        + preamble
+        + DRAW_GRAPH
+    )

@@ -1,6 +1,7 @@
 """The grader's own numbers for the questions the worker asks: a small tanh network and the squared-error
 loss, computed on mygrad_ref in this (trusted) process. train() is tested on these, so that a mistake in the
 student's engine or mse_loss is not charged again in the training rows."""
+
 from __future__ import annotations
 
 import math
@@ -72,6 +73,8 @@ def answer(question) -> dict | None:
         preds, ys = numbers(question.get("preds")), numbers(question.get("ys"))
         if preds is None or ys is None or len(preds) != len(ys):
             return None
-        return {"data": finite(sum((p - y) ** 2 for p, y in zip(preds, ys))),
-                "coefs": [finite(2 * (p - y)) for p, y in zip(preds, ys)]}
+        return {
+            "data": finite(sum((p - y) ** 2 for p, y in zip(preds, ys))),
+            "coefs": [finite(2 * (p - y)) for p, y in zip(preds, ys)],
+        }
     return None

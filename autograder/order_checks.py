@@ -4,6 +4,7 @@ The worker makes the nodes with the student's constructor in an order the grader
 a topological one), sets their children afterwards, and gives each a closure that only logs its call. So the
 sort and backward() are judged on their own, by the order of the calls, whatever the student's operations do.
 """
+
 from __future__ import annotations
 
 import random
@@ -33,9 +34,11 @@ def recorded_request(reference, spec, rng, repeats):
     children = children_of(spec)
     rng = rng or random.Random(0)
     data = reference.run("graph", spec=spec)[0]["data"]
-    return children, {"nodes": [[d, kids] for d, kids in zip(data, children)],
-                      "creation": creation_order(len(children), children, rng),
-                      "labels": [rng.sample(range(10**6), len(children)) for _ in range(repeats)]}
+    return children, {
+        "nodes": [[d, kids] for d, kids in zip(data, children)],
+        "creation": creation_order(len(children), children, rng),
+        "labels": [rng.sample(range(10**6), len(children)) for _ in range(repeats)],
+    }
 
 
 def raise_first(problems, what):
@@ -51,8 +54,9 @@ def check_sort(student, reference, spec, rng=None, repeats=3):
     children, request = recorded_request(reference, spec, rng, repeats)
     n = len(children)
     runs = student.run("recorded", **request, grads=[0.0] * n, call="sort", repeats=repeats)
-    if len(runs) != repeats or any("order" not in r or not in_range(r["order"] + r["again"], n, 10 * n + 10, -1)
-                                   for r in runs):
+    if len(runs) != repeats or any(
+        "order" not in r or not in_range(r["order"] + r["again"], n, 10 * n + 10, -1) for r in runs
+    ):
         fail("topological_sort: the answer from your code's process was not a list of orders", 'bad-response')
     data = [node[0] for node in request["nodes"]]
     problems = [sort_problem(run, children, data) for run in runs]
@@ -65,12 +69,14 @@ def check_backward(student, reference, spec, rng=None, calls=1, repeats=3, slow=
     children, request = recorded_request(reference, spec, rng, repeats)
     n = len(children)
     presets = [round(0.5 + 0.25 * i, 2) for i in range(n)]
-    runs = student.run("recorded", **request, grads=presets, call="backward", calls=calls, repeats=repeats,
-                       slow=slow)
+    runs = student.run("recorded", **request, grads=presets, call="backward", calls=calls, repeats=repeats, slow=slow)
     index = [{label: i for i, label in enumerate(labels)} for labels in request["labels"]]
-    if len(runs) != repeats or any(len(r.get("logs", ())) != calls or len(r.get("grads", ())) != n or
-                                   not all(len(log) <= 10 * n + 10 and all(x in index[k] for x in log)
-                                           for log in r["logs"]) for k, r in enumerate(runs)):
+    if len(runs) != repeats or any(
+        len(r.get("logs", ())) != calls
+        or len(r.get("grads", ())) != n
+        or not all(len(log) <= 10 * n + 10 and all(x in index[k] for x in log) for log in r["logs"])
+        for k, r in enumerate(runs)
+    ):
         fail("backward(): the answer from your code's process did not have one log per call", 'bad-response')
     for k, run in enumerate(runs):
         run['logs'] = [[index[k][x] for x in log] for log in run['logs']]

@@ -6,6 +6,7 @@ point outside the release become plain text), a student README with its own set-
 requirements of the self-check, a .gitignore, and notebooks for those who prefer Jupyter. Never solutions/,
 mygrad_ref/, autograder/ or the hidden suites.
 """
+
 from __future__ import annotations
 
 import re
@@ -98,11 +99,13 @@ checks. Work either in a notebook or in its `.py` file, not in both: running the
 
 def _links_within(text: str, page: Path, out: Path) -> str:
     """Rewrite each relative link whose target is not in the release to its plain text."""
+
     def fix(m):
         target = m["target"]
         if re.match(r"^[a-z]+:", target):  # http:, https:, mailto:
             return m[0]
         return m[0] if (page.parent / target).resolve().is_file() else m["text"]
+
     return LINK.sub(fix, text)
 
 

@@ -1,4 +1,5 @@
 """The terminal report of a Results: one row per task and check, points, status, feedback, total."""
+
 from __future__ import annotations
 
 from rich.console import Console
@@ -21,8 +22,13 @@ def render(results: Results, console: Console | None = None, title: str = "") ->
     totals = results.task_scores()
     for t in results.tests:
         check = t.name.split(" · ", 1)[-1]
-        status = ("[green]passed[/]" if t.status == "passed" else
-                  "[yellow]warning[/]" if t.max_score == 0 else "[red]failed[/]")
+        status = (
+            "[green]passed[/]"
+            if t.status == "passed"
+            else "[yellow]warning[/]"
+            if t.max_score == 0
+            else "[red]failed[/]"
+        )
         feedback = "" if t.status == "passed" else t.output
         # feedback quotes student code and messages: brackets in it are text, never rich markup
         table.add_row(escape(t.task), escape(check), f"{t.score:.2f} / {t.max_score:.2f}", status, escape(feedback))
@@ -33,7 +39,9 @@ def render(results: Results, console: Console | None = None, title: str = "") ->
         console.print(escape(f"  {task_id}  {name:<48} {score:6.2f} / {most:g}"))
         if task_id in hints:
             console.print(f"[dim]         hint: {escape(hints[task_id])}[/]")
-    console.print(f"[bold]Total: {results.score:.2f} / {results.max_score:g}[/]   "
-                  f"({results.execution_time:.1f} s, student code ran in {results.isolation} isolation)")
+    console.print(
+        f"[bold]Total: {results.score:.2f} / {results.max_score:g}[/]   "
+        f"({results.execution_time:.1f} s, student code ran in {results.isolation} isolation)"
+    )
     for note in results.notes:
         console.print(f"[yellow]{escape(note)}[/]")

@@ -1,4 +1,5 @@
 """One results model, rendered as the terminal report, Gradescope's results.json, and task totals."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ from typing import Literal
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-MAX_FEEDBACK, MAX_NOTE, MAX_NOTES = 4000, 1500, 30    # characters per check, per note; notes per report
+MAX_FEEDBACK, MAX_NOTE, MAX_NOTES = 4000, 1500, 30  # characters per check, per note; notes per report
 WORKER = Path(__file__).resolve().parent / "worker"
 
 
@@ -24,22 +25,25 @@ def printable(text: str) -> str:
 @lru_cache(maxsize=1)
 def worker_lines() -> tuple[str, ...]:
     """The worker's own source lines long enough to recognise (student code can read them in the sandbox)."""
-    return tuple({line.strip() for f in WORKER.glob("*.py") for line in f.read_text().splitlines()
-                  if len(line.strip()) >= 40})
+    return tuple(
+        {line.strip() for f in WORKER.glob("*.py") for line in f.read_text().splitlines() if len(line.strip()) >= 40}
+    )
 
 
 def visible(text: str, limit: int) -> str:
     """Text fit for a student's feedback: printable, capped, and without the grader's worker code in it."""
-    text = printable(text[:limit * 2])
+    text = printable(text[: limit * 2])
     lines = worker_lines()
 
     def theirs(line: str) -> bool:  # a line of the worker's code in it, or a long piece of one
         piece = line.strip()
         return any(w in line for w in lines) or len(piece) >= 40 and any(piece in w for w in lines)
+
     if any(theirs(line) for line in text.splitlines()):
-        text = "\n".join("[a line of the grader's worker code, not shown]" if theirs(line) else line
-                         for line in text.splitlines())
-    return text if len(text) <= limit else text[:limit - 40] + f" [... {len(text) - limit + 40} more characters]"
+        text = "\n".join(
+            "[a line of the grader's worker code, not shown]" if theirs(line) else line for line in text.splitlines()
+        )
+    return text if len(text) <= limit else text[: limit - 40] + f" [... {len(text) - limit + 40} more characters]"
 
 
 @dataclass
@@ -49,9 +53,9 @@ class TestResult:
     score: float
     max_score: float
     status: Literal["passed", "failed"]
-    output: str = ""            # the feedback: what was checked, the example, the diagnosis
-    tags: list[str] = field(default_factory=list)   # the task id, then any diagnosis codes
-    graph: dict | None = None   # a failed graph check's nodes, numbers and first wrong node (checks.drawing)
+    output: str = ""  # the feedback: what was checked, the example, the diagnosis
+    tags: list[str] = field(default_factory=list)  # the task id, then any diagnosis codes
+    graph: dict | None = None  # a failed graph check's nodes, numbers and first wrong node (checks.drawing)
 
 
 @dataclass
@@ -59,7 +63,7 @@ class Results:
     tests: list[TestResult]
     execution_time: float = 0.0
     isolation: str = ""
-    notes: list[str] = field(default_factory=list)   # flags for the instructor: forbidden imports, crashes
+    notes: list[str] = field(default_factory=list)  # flags for the instructor: forbidden imports, crashes
 
     def __post_init__(self):
         self.notes = [visible(n, MAX_NOTE).replace("\n", "\ufffd") for n in self.notes[:MAX_NOTES]]  # one line each
@@ -85,9 +89,13 @@ class Results:
         """The first hint (solutions/tasks.toml) of each task that lost points: the level the self-check
         prints when a check of that task fails, so both say the same."""
         from . import catalogue
+
         tasks = catalogue.load()
-        return {task: tasks[task].hints[0] for task, (score, most) in self.task_scores().items()
-                if score < most and task in tasks and tasks[task].hints}
+        return {
+            task: tasks[task].hints[0]
+            for task, (score, most) in self.task_scores().items()
+            if score < most and task in tasks and tasks[task].hints
+        }
 
     def output(self) -> str:
         lines = [f"Score: {self.score:g} / {self.max_score:g}", f"Student code ran in: {self.isolation} isolation"]
@@ -97,17 +105,34 @@ class Results:
         """Gradescope's results.json; visibility ('visible', 'after_due_date', 'after_published' or
         'hidden') applies to the whole result and to each test."""
         return {
-            "score": self.score, "max_score": self.max_score, "execution_time": round(self.execution_time, 2),
-            "output": self.output(), "visibility": visibility, "stdout_visibility": "hidden",
-            "tests": [{"name": t.name, "score": round(t.score, 4), "max_score": round(t.max_score, 4),
-                       "status": t.status, "output": t.output, "tags": t.tags, "visibility": visibility}
-                      for t in self.tests],
+            "score": self.score,
+            "max_score": self.max_score,
+            "execution_time": round(self.execution_time, 2),
+            "output": self.output(),
+            "visibility": visibility,
+            "stdout_visibility": "hidden",
+            "tests": [
+                {
+                    "name": t.name,
+                    "score": round(t.score, 4),
+                    "max_score": round(t.max_score, 4),
+                    "status": t.status,
+                    "output": t.output,
+                    "tags": t.tags,
+                    "visibility": visibility,
+                }
+                for t in self.tests
+            ],
         }
 
     def to_dict(self) -> dict:
         """Every field as plain JSON data (the batch cache keeps this); `from_dict` reads it back."""
-        return {"tests": [asdict(t) for t in self.tests], "execution_time": self.execution_time,
-                "isolation": self.isolation, "notes": list(self.notes)}
+        return {
+            "tests": [asdict(t) for t in self.tests],
+            "execution_time": self.execution_time,
+            "isolation": self.isolation,
+            "notes": list(self.notes),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Results:

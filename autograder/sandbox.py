@@ -7,6 +7,7 @@ worker's own, killed whole at the end. `Worker.mode` records which ran.
 Whatever the mode, the process gets resource limits, a deadline per request, capped output, and a fixed
 address-space layout so that set iteration order in student code is the same on every run.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -29,7 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-NOBODY = 65534                     # the uid inside bubblewrap's namespace
+NOBODY = 65534  # the uid inside bubblewrap's namespace
 SANDBOX_UIDS = (1_500_000, 10_000)  # as root: a uid per worker, claimed while it lives (first, how many)
 ADDR_NO_RANDOMIZE = 0x0040000
 ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
@@ -37,8 +38,8 @@ ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "HOME"
 # run). The environment is ours alone either way; -S -s keep every site-packages out.
 PYTHON_FLAGS = ["-S", "-s", "-B"]
 MAX_COPIED_FILE, MAX_COPIED_TOTAL, MAX_COPIED_FILES, MAX_DEPTH = 8 << 20, 64 << 20, 2000, 32
-TMPFS_BYTES = 64 << 20             # each of bubblewrap's /tmp and /dev/shm
-WORKER_TMPFS = "16m"               # each world-writable folder of an rlimit worker with its own mount namespace
+TMPFS_BYTES = 64 << 20  # each of bubblewrap's /tmp and /dev/shm
+WORKER_TMPFS = "16m"  # each world-writable folder of an rlimit worker with its own mount namespace
 PR_SET_NO_NEW_PRIVS = 38
 UID_LOCKS = Path("/run/mygrad-sandbox-uids")  # root-only: which sandbox uids are taken right now
 # Where an rlimit worker could leave files: with a mount namespace, each is a tmpfs of its own; else walked after it
@@ -51,15 +52,15 @@ class SandboxError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    request_timeout: float = 5.0      # default wall seconds per request
-    memory_bytes: int = 1 << 30       # RLIMIT_AS
-    cpu_seconds: int = 60             # RLIMIT_CPU per worker process
-    file_bytes: int = 1 << 20         # RLIMIT_FSIZE
-    open_files: int = 64              # RLIMIT_NOFILE
-    processes: int = 64               # RLIMIT_NPROC (counts per uid: as root each worker has its own)
-    output_bytes: int = 64 * 1024     # stderr kept (the rest is read and dropped)
-    response_bytes: int = 4 << 20     # longest answer line
-    questions: int = 20_000           # questions one request may ask the grader
+    request_timeout: float = 5.0  # default wall seconds per request
+    memory_bytes: int = 1 << 30  # RLIMIT_AS
+    cpu_seconds: int = 60  # RLIMIT_CPU per worker process
+    file_bytes: int = 1 << 20  # RLIMIT_FSIZE
+    open_files: int = 64  # RLIMIT_NOFILE
+    processes: int = 64  # RLIMIT_NPROC (counts per uid: as root each worker has its own)
+    output_bytes: int = 64 * 1024  # stderr kept (the rest is read and dropped)
+    response_bytes: int = 4 << 20  # longest answer line
+    questions: int = 20_000  # questions one request may ask the grader
 
 
 @dataclass
@@ -87,8 +88,11 @@ def unprivileged_interpreter() -> str | None:
     """An interpreter another uid can run: ours, or else the system's python3 (e.g. ours under a 0700 /root)."""
     for candidate in (interpreter(), "/usr/bin/python3"):
         if os.path.exists(candidate) and reachable(os.path.realpath(candidate)):
-            version = subprocess.run([candidate, "-S", "-c", "import sys; print(sys.version_info >= (3, 10))"],
-                                     capture_output=True, text=True)
+            version = subprocess.run(
+                [candidate, "-S", "-c", "import sys; print(sys.version_info >= (3, 10))"],
+                capture_output=True,
+                text=True,
+            )
             if version.stdout.strip() == "True":
                 return os.path.realpath(candidate)
     return None
@@ -111,12 +115,45 @@ def system_binds(python: str) -> list[str]:
 
 def bwrap_command(entry_dir: Path, entry: str, submission: Path, python: str) -> list[str]:
     env = [a for k, v in ENV.items() for a in ("--setenv", k, v)]
-    return ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", *system_binds(python),
-            "--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm",
-            "--remount-ro", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",  # memory, not RLIMIT_AS
-            "--ro-bind", str(entry_dir), "/grader", "--ro-bind", str(submission), "/submission",
-            "--chdir", "/submission", "--clearenv", *env, "--uid", str(NOBODY), "--gid", str(NOBODY),
-            python, *PYTHON_FLAGS, f"/grader/{entry}", "/submission"]
+    return [
+        "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        *system_binds(python),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(TMPFS_BYTES),
+        "--tmpfs",
+        "/dev/shm",
+        "--remount-ro",
+        "/dev",
+        "--size",
+        str(TMPFS_BYTES),
+        "--tmpfs",
+        "/tmp",  # memory, not RLIMIT_AS
+        "--ro-bind",
+        str(entry_dir),
+        "/grader",
+        "--ro-bind",
+        str(submission),
+        "/submission",
+        "--chdir",
+        "/submission",
+        "--clearenv",
+        *env,
+        "--uid",
+        str(NOBODY),
+        "--gid",
+        str(NOBODY),
+        python,
+        *PYTHON_FLAGS,
+        f"/grader/{entry}",
+        "/submission",
+    ]
 
 
 def claim_uid() -> tuple[int, int]:
@@ -145,8 +182,13 @@ def try_bwrap(python: str, uid: int | None) -> str:
         Path(tmp, "probe.py").write_text("print('ok')\n")
         Path(tmp, "probe.py").chmod(0o644)
         try:
-            run = subprocess.run(bwrap_command(Path(tmp), "probe.py", Path(tmp), python), capture_output=True,
-                                 text=True, timeout=10, preexec_fn=limiter(Limits(), uid))
+            run = subprocess.run(
+                bwrap_command(Path(tmp), "probe.py", Path(tmp), python),
+                capture_output=True,
+                text=True,
+                timeout=10,
+                preexec_fn=limiter(Limits(), uid),
+            )
         except (OSError, subprocess.TimeoutExpired) as err:
             return f"bwrap failed: {err}"
         return "" if run.stdout.strip() == "ok" else f"bwrap failed: {run.stderr.strip()[:200]}"
@@ -239,9 +281,16 @@ def namespaces_work() -> bool:
     world-writable folders covered and a folder in the temporary folder kept (probed once)."""
     try:
         with tempfile.TemporaryDirectory() as keep:
-            return subprocess.run([interpreter(), "-S", "-c", "import os; os.listdir('.')"], cwd=keep,
-                                  preexec_fn=lambda: own_namespaces(kit_folders(), keep),
-                                  capture_output=True, timeout=10).returncode == 0
+            return (
+                subprocess.run(
+                    [interpreter(), "-S", "-c", "import os; os.listdir('.')"],
+                    cwd=keep,
+                    preexec_fn=lambda: own_namespaces(kit_folders(), keep),
+                    capture_output=True,
+                    timeout=10,
+                ).returncode
+                == 0
+            )
     except (OSError, subprocess.SubprocessError):
         return False
 
@@ -265,9 +314,14 @@ def limiter(limits: Limits, uid: int | None, namespaces: bool = False, keep: Pat
     def preexec():  # runs in the child between fork and exec (after Popen's chdir)
         if namespaces:
             own_namespaces(hide, str(keep) if keep else None)
-        for res, value in ((resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CPU, limits.cpu_seconds),
-                           (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_NOFILE, limits.open_files),
-                           (resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_CORE, 0)):
+        for res, value in (
+            (resource.RLIMIT_AS, limits.memory_bytes),
+            (resource.RLIMIT_CPU, limits.cpu_seconds),
+            (resource.RLIMIT_FSIZE, limits.file_bytes),
+            (resource.RLIMIT_NOFILE, limits.open_files),
+            (resource.RLIMIT_NPROC, limits.processes),
+            (resource.RLIMIT_CORE, 0),
+        ):
             resource.setrlimit(res, (value, value))
         try:  # Linux only (elsewhere: the rlimits alone)
             libc = ctypes.CDLL(None, use_errno=True)
@@ -279,6 +333,7 @@ def limiter(limits: Limits, uid: int | None, namespaces: bool = False, keep: Pat
             os.setgroups([])
             os.setgid(uid)
             os.setuid(uid)
+
     return preexec
 
 
@@ -338,8 +393,14 @@ def remove_files_of(uid: int) -> None:
 class Worker:
     """One sandboxed worker process at a time, started on demand and replaced after any failure."""
 
-    def __init__(self, entry_dir: Path, entry_script: str, submission_dir: Path, limits: Limits = Limits(),
-                 mode: str | None = None):
+    def __init__(
+        self,
+        entry_dir: Path,
+        entry_script: str,
+        submission_dir: Path,
+        limits: Limits = Limits(),
+        mode: str | None = None,
+    ):
         self.entry_dir, self.entry, self.submission = Path(entry_dir), entry_script, Path(submission_dir)
         self.limits = limits
         self.mode = mode or isolation_mode()
@@ -352,21 +413,28 @@ class Worker:
         if os.geteuid() == 0 and (self.mode == "rlimit" or bubblewrap_user()):  # never student code as root
             python = unprivileged_interpreter()
             if python is None:
-                raise SandboxError("as root, rlimit isolation runs student code under a uid of its own, and no "
-                                   "Python >= 3.10 here is reachable by other uids: install bubblewrap "
-                                   "(apt-get install bubblewrap) or Debian's python3")
+                raise SandboxError(
+                    "as root, rlimit isolation runs student code under a uid of its own, and no "
+                    "Python >= 3.10 here is reachable by other uids: install bubblewrap "
+                    "(apt-get install bubblewrap) or Debian's python3"
+                )
             if not reachable(tempfile.gettempdir()):
-                raise SandboxError(f"the temporary folder {tempfile.gettempdir()} cannot be entered by the "
-                                   "sandbox's uid, so no worker could read its copy of the submission: set "
-                                   "TMPDIR to a folder every user can enter (e.g. /tmp)")
+                raise SandboxError(
+                    f"the temporary folder {tempfile.gettempdir()} cannot be entered by the "
+                    "sandbox's uid, so no worker could read its copy of the submission: set "
+                    "TMPDIR to a folder every user can enter (e.g. /tmp)"
+                )
             self.python, (self.uid, self.uid_lock) = python, claim_uid()
         self.namespaces = self.mode == "rlimit" and self.uid is not None and namespaces_work()
         if self.mode == "rlimit":
-            self.mode = (f"rlimit (uid {self.uid}, own IPC and network namespaces, the kit hidden, its own /tmp)"
-                         if self.namespaces else
-                         f"rlimit (uid {self.uid}; no IPC or network namespace: its SysV objects are removed after "
-                         "it, but it could reach services on this machine)" if self.uid is not None else
-                         "rlimit (same uid as the grader: no IPC or network isolation, no kill by uid)")
+            self.mode = (
+                f"rlimit (uid {self.uid}, own IPC and network namespaces, the kit hidden, its own /tmp)"
+                if self.namespaces
+                else f"rlimit (uid {self.uid}; no IPC or network namespace: its SysV objects are removed after "
+                "it, but it could reach services on this machine)"
+                if self.uid is not None
+                else "rlimit (same uid as the grader: no IPC or network isolation, no kill by uid)"
+            )
 
     # --- process life -------------------------------------------------------------------------------
 
@@ -433,9 +501,16 @@ class Worker:
         else:
             cwd = private / "submission"
             cmd = [self.python, *PYTHON_FLAGS, str(private / "grader" / self.entry), str(cwd)]
-        self.proc = subprocess.Popen(cmd, cwd=cwd, env=dict(ENV), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, start_new_session=True,
-                                     preexec_fn=limiter(self.limits, self.uid, self.namespaces, private))
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            env=dict(ENV),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=limiter(self.limits, self.uid, self.namespaces, private),
+        )
         self.starts += 1
         self.stdout_buf, self.stderr_buf = b"", b""
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
@@ -496,7 +571,7 @@ class Worker:
     # --- one request ----------------------------------------------------------------------------------
 
     def _keep_stderr(self, chunk: bytes) -> None:
-        self.stderr_buf = (self.stderr_buf + chunk)[-self.limits.output_bytes:]
+        self.stderr_buf = (self.stderr_buf + chunk)[-self.limits.output_bytes :]
 
     def request(self, payload: dict, timeout: float | None = None, on_ask=None) -> Outcome:
         """Send one request and wait for its answer; questions the worker asks on the way (`{"ask": ...}`)
@@ -527,7 +602,7 @@ class Worker:
             if left <= 0 or not select.select([], [self.proc.stdin.fileno()], [], left)[1]:
                 return self._fail("timeout", f"did not take the request within {timeout:.1f} s (stopped)")
             try:
-                pending = pending[os.write(self.proc.stdin.fileno(), pending):]
+                pending = pending[os.write(self.proc.stdin.fileno(), pending) :]
             except (BrokenPipeError, OSError):
                 return self._ended()
         return None
@@ -608,6 +683,7 @@ class Worker:
     def _parse(self, raw: bytes, ident: int) -> Outcome:
         def reject(token):
             raise ValueError(f"{token} is not a number")
+
         try:
             reply = json.loads(raw, parse_constant=reject)
         except (ValueError, RecursionError) as err:  # RecursionError: an answer nested thousands deep

@@ -1,6 +1,7 @@
 """A static look at a submission (parsed, never run): the kit's own code, other autograd libraries, code
 that reaches into the worker, files the grader ignores. Flags and notes only: no verdict depends on names.
 """
+
 from __future__ import annotations
 
 import ast
@@ -16,7 +17,7 @@ from .intake import real_dir
 from .sandbox import MAX_DEPTH
 from .worker.protocol import FORBIDDEN, KIT
 
-MODULE_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")                 # 'torch.nn', not 'torch. See ...'
+MODULE_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")  # 'torch.nn', not 'torch. See ...'
 MAX_SCANNED_BYTES, MAX_SCANNED_ENTRIES = 256 << 10, 5000  # bounds on the grader's own work (and MAX_DEPTH)
 SCAN_SECONDS = 10
 # Names that only code reaching into the grader's worker needs (frames, the heap, its __main__): worth a look
@@ -58,29 +59,40 @@ def code_names(path: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]]
     compared = {id(c) for node in nodes if isinstance(node, ast.Compare) for c in node.comparators}
     modules, reaching = [], []
     for node in nodes:
-        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                 [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else
-                 [node.value] if isinstance(node, ast.Constant) and isinstance(node.value, str)
-                 and MODULE_PATH.fullmatch(node.value) else [])
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and not node.level
+            else [node.value]
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and MODULE_PATH.fullmatch(node.value)
+            else []
+        )
         modules += [(node.lineno, n) for n in names]
-        text = (node.attr if isinstance(node, ast.Attribute) else
-                node.value if isinstance(node, ast.Constant) and isinstance(node.value, str)
-                and id(node) not in compared else "")
+        text = (
+            node.attr
+            if isinstance(node, ast.Attribute)
+            else node.value
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in compared
+            else ""
+        )
         reaching += [(node.lineno, r) for r in REACHING if r in text[:200]] + [
-            (node.lineno, n) for n in names if n == "__main__" and not isinstance(node, ast.Constant)]
+            (node.lineno, n) for n in names if n == "__main__" and not isinstance(node, ast.Constant)
+        ]
     return modules, reaching
 
 
 @dataclass
 class Scan:
     """What a static look at the submission (parsed, never run) found."""
-    flagged: list[str] = field(default_factory=list)   # no points: the kit's own code named anywhere, or a
+
+    flagged: list[str] = field(default_factory=list)  # no points: the kit's own code named anywhere, or a
     #                                                    copy of a forbidden package where Python imports it
     mentions: list[str] = field(default_factory=list)  # another autograd library named: it cannot be imported
     #                                                    in the sandbox, so no points depend on it
     reaching: list[str] = field(default_factory=list)  # code that reaches for frames, the heap or __main__
-    ignored: list[str] = field(default_factory=list)   # conftest.py and friends: never run
-    cut_short: bool = False                             # the scan stopped at its time bound
+    ignored: list[str] = field(default_factory=list)  # conftest.py and friends: never run
+    cut_short: bool = False  # the scan stopped at its time bound
 
 
 def scan(folder: Path) -> Scan:

@@ -6,6 +6,7 @@ and values stay where the lecture's formulas are exact (moderate tanh/exp inputs
 One builder, two sources of choices: a seeded `random.Random` draws the graphs a grade runs (cheap, and no
 Hypothesis import in the grader), and Hypothesis drives the same builder in the kit's own tests.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,29 +16,52 @@ EXAMPLES = 25  # random graphs per check
 
 NICE = [-1.5, -1.25, -0.75, -0.5, 0.25, 0.5, 0.75, 1.0, 1.25, 2.0]
 KNOWN_GOOD_OPS = ['add', 'mul']
-ALL_OPS = ['add', 'mul', 'sub', 'div', 'neg', 'pow', 'tanh', 'exp', 'log', 'relu',
-           'cadd', 'cmul', 'csub', 'cdiv', 'addc', 'mulc', 'sum']
+ALL_OPS = [
+    'add',
+    'mul',
+    'sub',
+    'div',
+    'neg',
+    'pow',
+    'tanh',
+    'exp',
+    'log',
+    'relu',
+    'cadd',
+    'cmul',
+    'csub',
+    'cdiv',
+    'addc',
+    'mulc',
+    'sum',
+]
 
 
 def value_of(op, args, values):
     """The float value of a new node, or None when it would leave the safe domain."""
     v = lambda i: values[i]  # noqa: E731
     try:
-        x = {'add': lambda: v(args[0]) + v(args[1]), 'mul': lambda: v(args[0]) * v(args[1]),
-             'sub': lambda: v(args[0]) - v(args[1]),
-             'div': lambda: v(args[0]) / v(args[1]) if abs(v(args[1])) > 0.2 else None,
-             'neg': lambda: -v(args[0]),
-             'pow': lambda: (v(args[0]) ** args[1] if v(args[0]) > 0.2 or float(args[1]).is_integer()
-                             and v(args[0]) != 0 else None),
-             'tanh': lambda: math.tanh(v(args[0])) if abs(v(args[0])) < 5 else None,
-             'exp': lambda: math.exp(v(args[0])) if abs(v(args[0])) < 4 else None,
-             'log': lambda: math.log(v(args[0])) if v(args[0]) > 0.2 else None,
-             'relu': lambda: max(0.0, v(args[0])) if abs(v(args[0])) > 0.05 else None,  # away from the kink
-             'cadd': lambda: args[0] + v(args[1]), 'cmul': lambda: args[0] * v(args[1]),
-             'csub': lambda: args[0] - v(args[1]),
-             'cdiv': lambda: args[0] / v(args[1]) if abs(v(args[1])) > 0.2 else None,
-             'addc': lambda: v(args[0]) + args[1], 'mulc': lambda: v(args[0]) * args[1],
-             'sum': lambda: sum(v(i) for i in args[0])}[op]()
+        x = {
+            'add': lambda: v(args[0]) + v(args[1]),
+            'mul': lambda: v(args[0]) * v(args[1]),
+            'sub': lambda: v(args[0]) - v(args[1]),
+            'div': lambda: v(args[0]) / v(args[1]) if abs(v(args[1])) > 0.2 else None,
+            'neg': lambda: -v(args[0]),
+            'pow': lambda: (
+                v(args[0]) ** args[1] if v(args[0]) > 0.2 or float(args[1]).is_integer() and v(args[0]) != 0 else None
+            ),
+            'tanh': lambda: math.tanh(v(args[0])) if abs(v(args[0])) < 5 else None,
+            'exp': lambda: math.exp(v(args[0])) if abs(v(args[0])) < 4 else None,
+            'log': lambda: math.log(v(args[0])) if v(args[0]) > 0.2 else None,
+            'relu': lambda: max(0.0, v(args[0])) if abs(v(args[0])) > 0.05 else None,  # away from the kink
+            'cadd': lambda: args[0] + v(args[1]),
+            'cmul': lambda: args[0] * v(args[1]),
+            'csub': lambda: args[0] - v(args[1]),
+            'cdiv': lambda: args[0] / v(args[1]) if abs(v(args[1])) > 0.2 else None,
+            'addc': lambda: v(args[0]) + args[1],
+            'mulc': lambda: v(args[0]) * args[1],
+            'sum': lambda: sum(v(i) for i in args[0]),
+        }[op]()
     except (OverflowError, ZeroDivisionError):
         return None
     return x if x is not None and abs(x) < 50 else None
@@ -92,6 +116,7 @@ def dags(ops=ALL_OPS, min_nodes=2, max_nodes=7):
     @st.composite
     def strategy(draw):
         return build_dag(lambda options: draw(st.sampled_from(options)), ops, min_nodes, max_nodes)
+
     return strategy()
 
 

@@ -3,6 +3,7 @@
 Every answer is checked against its declared form (answers.py) before a hidden check sees it; a failure
 of any kind raises ProbeFailure saying how (not started, an exception, a timeout, a crash, ...).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -14,19 +15,29 @@ from typing import Literal
 
 from . import answers, oracle
 
-WORKER = Path(__file__).resolve().parent / "worker"   # the only grader files the sandbox sees
-TIMEOUTS_IN_A_ROW = 3                                 # per task: then that task's remaining checks are skipped
+WORKER = Path(__file__).resolve().parent / "worker"  # the only grader files the sandbox sees
+TIMEOUTS_IN_A_ROW = 3  # per task: then that task's remaining checks are skipped
 
 
-FailureKind = Literal["not-implemented", "exception", "import-error", "timeout", "crashed", "exited",
-                      "out-of-memory", "bad-response", "time-budget", "start-failed"]
+FailureKind = Literal[
+    "not-implemented",
+    "exception",
+    "import-error",
+    "timeout",
+    "crashed",
+    "exited",
+    "out-of-memory",
+    "bad-response",
+    "time-budget",
+    "start-failed",
+]
 
 
 @dataclass
 class ProbeFailure(Exception):
     kind: FailureKind
     message: str
-    task: str | None = None   # the task whose stub raised, for not-implemented
+    task: str | None = None  # the task whose stub raised, for not-implemented
     error_type: str = ""
 
     def __str__(self):
@@ -38,23 +49,24 @@ class SandboxFault(Exception):
 
 
 class Student:
-    def __init__(self, submission: Path, budget_seconds: float = 120.0, request_timeout: float = 5.0,
-                 mode: str | None = None):
+    def __init__(
+        self, submission: Path, budget_seconds: float = 120.0, request_timeout: float = 5.0, mode: str | None = None
+    ):
         from .sandbox import Limits, Worker
+
         self.entry = Path(tempfile.mkdtemp(prefix="mygrad-worker-"))
         for source in WORKER.glob("*.py"):
             shutil.copy(source, self.entry / source.name)
         try:
-            self.worker = Worker(self.entry, "main.py", submission, Limits(request_timeout=request_timeout),
-                                 mode=mode)
+            self.worker = Worker(self.entry, "main.py", submission, Limits(request_timeout=request_timeout), mode=mode)
         except Exception:
             shutil.rmtree(self.entry, ignore_errors=True)
             raise
         self.deadline = time.monotonic() + budget_seconds
         self.budget, self.request_timeout = budget_seconds, request_timeout
-        self.task = ""                                # the task whose checks run now (set by the harness)
-        self.timeouts: dict[str, int] = {}            # timeouts in a row, per task
-        self.stuck: dict[str, str] = {}               # a function of theirs that timed out alone -> in which task
+        self.task = ""  # the task whose checks run now (set by the harness)
+        self.timeouts: dict[str, int] = {}  # timeouts in a row, per task
+        self.stuck: dict[str, str] = {}  # a function of theirs that timed out alone -> in which task
         self.forbidden: set[str] = set()
         self.events: list[str] = []  # timeouts, crashes: shown in the report
 
@@ -67,8 +79,7 @@ class Student:
         """Files of the submission that the sandbox's copy left out, with the reason."""
         return self.worker.skipped
 
-    def run(self, probe: str, slow: bool = False, fresh: bool = False, touches: frozenset[str] = frozenset(),
-            **args):
+    def run(self, probe: str, slow: bool = False, fresh: bool = False, touches: frozenset[str] = frozenset(), **args):
         """The probe's answer; `slow` allows four times the usual time (deep graphs, whole training runs);
         `fresh` runs it in a new worker process, which remembers nothing of earlier requests. `touches` names
         the student's functions the request calls (e.g. "`add` backward"): once a request that calls only
@@ -78,20 +89,30 @@ class Student:
             self.worker.kill()
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise ProbeFailure("time-budget", f"not run: the submission used up its {self.budget:.0f} s "
-                                              "time budget on earlier checks")
+            raise ProbeFailure(
+                "time-budget", f"not run: the submission used up its {self.budget:.0f} s time budget on earlier checks"
+            )
         if self.timeouts.get(self.task, 0) >= TIMEOUTS_IN_A_ROW:
-            raise ProbeFailure("timeout", f"not run: your code timed out on {TIMEOUTS_IN_A_ROW} checks of "
-                                          f"{self.task} in a row, so {self.task}'s other checks were skipped "
-                                          "(other tasks are still checked)")
+            raise ProbeFailure(
+                "timeout",
+                f"not run: your code timed out on {TIMEOUTS_IN_A_ROW} checks of "
+                f"{self.task} in a row, so {self.task}'s other checks were skipped "
+                "(other tasks are still checked)",
+            )
         timeout = self.request_timeout * (4 if slow else 1)
         stuck = sorted(touches & self.stuck.keys())
         if stuck:
-            raise ProbeFailure("timeout", f"not run: your {stuck[0]} did not answer in time in an earlier check "
-                                          f"({self.stuck[stuck[0]]}), and this check calls it again")
+            raise ProbeFailure(
+                "timeout",
+                f"not run: your {stuck[0]} did not answer in time in an earlier check "
+                f"({self.stuck[stuck[0]]}), and this check calls it again",
+            )
         # only train() on the grader's model may ask for numbers: anywhere else a question is a bad response
-        outcome = self.worker.request({"probe": probe, "args": args}, timeout=min(timeout, left),
-                                      on_ask=oracle.answer if probe == "training" else None)
+        outcome = self.worker.request(
+            {"probe": probe, "args": args},
+            timeout=min(timeout, left),
+            on_ask=oracle.answer if probe == "training" else None,
+        )
         if outcome.kind == "start-failed":  # the grader's fault: no check may be charged for it
             raise SandboxFault(outcome.detail)
         self.timeouts[self.task] = self.timeouts.get(self.task, 0) + 1 if outcome.kind == "timeout" else 0
@@ -99,8 +120,11 @@ class Student:
             self.stuck.setdefault(next(iter(touches)), self.task)
         if outcome.kind != "ok":
             self.events.append(f"{probe}: {outcome.kind}: {outcome.detail}")
-            raise ProbeFailure(outcome.kind, outcome.detail + (f"\n{outcome.output[-300:]}" if outcome.output.strip()
-                                                               and outcome.kind != "timeout" else ""))
+            raise ProbeFailure(
+                outcome.kind,
+                outcome.detail
+                + (f"\n{outcome.output[-300:]}" if outcome.output.strip() and outcome.kind != "timeout" else ""),
+            )
         reply = outcome.response
         forbidden = reply.get("forbidden")
         if isinstance(forbidden, list):
@@ -109,11 +133,19 @@ class Student:
             err = reply["error"]
             if not answers.valid_error(err):
                 raise ProbeFailure("bad-response", "the worker's error report was not of the expected form")
-            kind = ("not-implemented" if err["task"] else "import-error" if err["import"] else
-                    "out-of-memory" if err["type"] == "MemoryError" else "exception")
+            kind = (
+                "not-implemented"
+                if err["task"]
+                else "import-error"
+                if err["import"]
+                else "out-of-memory"
+                if err["type"] == "MemoryError"
+                else "exception"
+            )
             where = f" (at {err['where']})" if err["where"] else ""
-            raise ProbeFailure(kind, f"{err['type']}: {err['message']}{where}", task=err["task"],
-                               error_type=err["type"])
+            raise ProbeFailure(
+                kind, f"{err['type']}: {err['message']}{where}", task=err["task"], error_type=err["type"]
+            )
         if "ok" not in reply or not answers.valid(probe, reply["ok"]):
             raise ProbeFailure("bad-response", "the worker's answer did not have the form of this check's result")
         return reply["ok"]

@@ -4,6 +4,7 @@ Each is made from the same single source as exercises/: the lessons of its tasks
 the file's stub (running it writes exercises/mygrad/<file>.py, so the grader and the self-check see the
 same code), and a check cell that runs the same public checks as `pytest exercises/` for its tasks.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,10 +39,14 @@ def notebooks(root: Path = KIT_ROOT) -> dict[Path, str]:
     for module, mine in by_module(tasks):
         rel = f"mygrad/{module}.py"
         nb = new_notebook()
-        nb.cells.append(md(f"# {', '.join(t.id for t in mine)}: `exercises/{rel}`\n\nRead the lesson, fill in the "
-                           "`# TODO` blocks in the code cell and run it (that saves your code into "
-                           f"`exercises/{rel}`, overwriting it), then run the check cell. Work either here or in "
-                           "the `.py` file, not in both."))
+        nb.cells.append(
+            md(
+                f"# {', '.join(t.id for t in mine)}: `exercises/{rel}`\n\nRead the lesson, fill in the "
+                "`# TODO` blocks in the code cell and run it (that saves your code into "
+                f"`exercises/{rel}`, overwriting it), then run the check cell. Work either here or in "
+                "the `.py` file, not in both."
+            )
+        )
         for task in mine:
             nb.cells.append(md(lesson_text(task, root)))
         nb.cells.append(code(f"%%writefile ../exercises/{rel}\n" + stubs[Path("exercises") / rel]))

@@ -5,6 +5,7 @@ untouched stubs with the task named; nothing students receive imports instructor
 checks; the reference has every public name the solutions have; and every fenced solution body is checked
 twice: put back as its stub alone, both the self-check and the grader must see its task unfinished.
 """
+
 from __future__ import annotations
 
 import ast
@@ -26,9 +27,25 @@ def self_check(submission: Path, root: Path = KIT_ROOT) -> tuple[int, dict, str]
     with tempfile.TemporaryDirectory() as tmp:
         summary = Path(tmp) / "summary.json"
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", str(root / "exercises"), "-q", "-p", "no:cacheprovider",
-             "--submission", str(submission), "--summary-json", str(summary), "--progress", "none"],
-            cwd=root, capture_output=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                str(root / "exercises"),
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--submission",
+                str(submission),
+                "--summary-json",
+                str(summary),
+                "--progress",
+                "none",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
         statuses = json.loads(summary.read_text())["tasks"] if summary.exists() else {}
     return proc.returncode, statuses, proc.stdout + proc.stderr
 
@@ -37,8 +54,13 @@ def forbidden_imports(folder: Path) -> list[str]:
     found = []
     for path in sorted(folder.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                     [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
             found += [f"{path}: imports {n}" for n in names if n.split(".")[0] in FORBIDDEN]
     return found
 
@@ -56,14 +78,16 @@ def unchecked_fences(root: Path = KIT_ROOT, select=lambda rel, task, owner: True
     """Fenced bodies whose removal (that one body put back as a stub, every other one solved) the public
     self-check or the hidden grade does not notice: a solution nobody would be graded on."""
     from .grade import grade
+
     tasks = catalogue.load(root / "solutions" / "tasks.toml")
     found = []
     for rel, number, task, owner in fences(root):
         if not select(rel, task, owner):
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            shutil.copytree(root / "solutions" / "mygrad", Path(tmp) / "mygrad",
-                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                root / "solutions" / "mygrad", Path(tmp) / "mygrad", ignore=shutil.ignore_patterns("__pycache__")
+            )
             path = Path(tmp) / rel
             path.write_text(build.strip_solutions(path.read_text(), rel, tasks, only=number))
             score, most = grade(Path(tmp), tasks={task}).task_scores().get(task, (0.0, 0.0))
@@ -78,6 +102,7 @@ def unchecked_fences(root: Path = KIT_ROOT, select=lambda rel, task, owner: True
 
 def missing_in_reference(root: Path = KIT_ROOT) -> list[str]:
     """Public names (functions, classes, methods) of solutions/mygrad that mygrad_ref lacks."""
+
     def names(folder: Path) -> set[str]:
         found = set()
         for path in folder.glob("*.py"):
@@ -86,11 +111,19 @@ def missing_in_reference(root: Path = KIT_ROOT) -> list[str]:
                     found.add(node.name)
                 if isinstance(node, ast.ClassDef):  # methods, and names bound in the class (`__radd__ = __add__`)
                     members = [f.name for f in node.body if isinstance(f, ast.FunctionDef)] + [
-                        t.id for a in node.body if isinstance(a, ast.Assign)
-                        for t in a.targets if isinstance(t, ast.Name)]
-                    found |= {f"{node.name}.{m}" for m in members
-                              if not m.startswith("_") or m.startswith("__") and m != "__repr__"}
+                        t.id
+                        for a in node.body
+                        if isinstance(a, ast.Assign)
+                        for t in a.targets
+                        if isinstance(t, ast.Name)
+                    ]
+                    found |= {
+                        f"{node.name}.{m}"
+                        for m in members
+                        if not m.startswith("_") or m.startswith("__") and m != "__repr__"
+                    }
         return found
+
     return sorted(names(root / "solutions" / "mygrad") - names(root / "mygrad_ref"))
 
 
@@ -107,21 +140,27 @@ def verify(root: Path = KIT_ROOT, say=print) -> bool:
     result(not problems, "exercises/ is a fresh build of solutions/", "\n".join(problems))
     for name, folder in (("solutions/", root / "solutions"), ("the reference", root / "mygrad_ref" / "submission")):
         code, statuses, output = self_check(folder, root)
-        result(code == 0 and all(s == "done" for s in statuses.values()),
-               f"public tests pass on {name}", output[-3000:])
+        result(
+            code == 0 and all(s == "done" for s in statuses.values()), f"public tests pass on {name}", output[-3000:]
+        )
     code, statuses, output = self_check(root / "exercises", root)
     bad = {t: s for t, s in statuses.items() if s != "not started"}
-    result(code != 0 and set(statuses) == set(tasks) and not bad,
-           "every task reports 'not started' on the untouched stubs", f"{bad}\n{output[-3000:]}")
+    result(
+        code != 0 and set(statuses) == set(tasks) and not bad,
+        "every task reports 'not started' on the untouched stubs",
+        f"{bad}\n{output[-3000:]}",
+    )
     leaks = forbidden_imports(root / "exercises")
     result(not leaks, "nothing in exercises/ imports mygrad_ref, solutions or autograder", "\n".join(leaks))
     from .grade import grade
+
     hidden = grade(root / "exercises").task_scores()
     without = [t for t in tasks if hidden.get(t, (0, 0))[1] == 0]
     result(not without, "every task has hidden checks worth points", f"no hidden checks: {without}")
     missing = missing_in_reference(root)
     result(not missing, "mygrad_ref has every public name of solutions/mygrad", f"missing: {missing}")
     unchecked = unchecked_fences(root)
-    result(not unchecked, "every fenced solution body is checked by the self-check and the grader",
-           "\n".join(unchecked))
+    result(
+        not unchecked, "every fenced solution body is checked by the self-check and the grader", "\n".join(unchecked)
+    )
     return ok

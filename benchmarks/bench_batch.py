@@ -7,6 +7,7 @@ their results.json) over the wall time (how many grades ran at once, on average;
 as a larger sum at -j 2), and the ratio of 2 to 1 processes; `--cli N` also times the old way, a serial loop
 of `mygrad grade` commands, on N of the submissions.  Usage: .venv/bin/python benchmarks/bench_batch.py
 """
+
 import argparse
 import json
 import os
@@ -39,30 +40,36 @@ def main():
     mygrad = [sys.executable, "-m", "autograder.cli"]
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         subs = make_class(Path(tmp) / "submissions", size=args.size)
-        print(f"grade-all on {args.size} submissions (one run each, no cache; load average before: "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):")
+        print(
+            f"grade-all on {args.size} submissions (one run each, no cache; load average before: "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):"
+        )
         rates = {}
         for jobs in (1, 2):
             out = Path(tmp) / f"grades-{jobs}"
             wall = timed([*mygrad, "grade-all", str(subs), "--out", str(out), "-j", str(jobs)])
             rates[jobs], busy = args.size / wall * 60, grading_time(out)
-            print(f"  -j {jobs}   {wall:6.1f} s   {rates[jobs]:6.1f} submissions/min   grading time {busy:6.1f} s "
-                  f"= {busy / wall:4.2f} grades at once")
+            print(
+                f"  -j {jobs}   {wall:6.1f} s   {rates[jobs]:6.1f} submissions/min   grading time {busy:6.1f} s "
+                f"= {busy / wall:4.2f} grades at once"
+            )
         print(f"  ratio -j 2 / -j 1: {rates[2] / rates[1]:.2f} x")
         if args.cli:  # the old way, the loop the docs used to show, against grade-all -j 1 on the same entries
             few = Path(tmp) / "few"
             few.mkdir()
-            for entry in sorted(p for p in subs.iterdir() if p.name not in ("notes.txt", "s01"))[:args.cli]:
+            for entry in sorted(p for p in subs.iterdir() if p.name not in ("notes.txt", "s01"))[: args.cli]:
                 (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, few / entry.name)
             start = time.perf_counter()
             for entry in sorted(few.iterdir()):
-                subprocess.run([*mygrad, "grade", str(entry), "--quiet"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                subprocess.run(
+                    [*mygrad, "grade", str(entry), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
             loop = time.perf_counter() - start
             batch = timed([*mygrad, "grade-all", str(few), "--out", f"{tmp}/grades-few", "-j", "1"])
             print(f"on {args.cli} of them (not the looping one), one process at a time:")
             print(f"  `mygrad grade` loop  {loop / args.cli:5.2f} s per submission")
             print(f"  grade-all -j 1       {batch / args.cli:5.2f} s per submission   ratio {loop / batch:.2f} x")
+
 
 if __name__ == "__main__":
     main()

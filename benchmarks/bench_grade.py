@@ -4,6 +4,7 @@ Prints medians measured side by side in one run (machines here are noisy): full 
 answers and of the untouched stubs, and one trivial probe through the sandboxed worker versus the same
 probe run in-process on the reference.  Usage: .venv/bin/python benchmarks/bench_grade.py [--runs N]
 """
+
 import argparse
 import statistics
 import subprocess
@@ -32,8 +33,10 @@ def main():
     args = parser.parse_args()
 
     print(f"grading, median of {args.runs} runs (min-max):")
-    for name, folder in (("solutions/ (100 points)", KIT_ROOT / "solutions"),
-                         ("exercises/ (stubs)", KIT_ROOT / "exercises")):
+    for name, folder in (
+        ("solutions/ (100 points)", KIT_ROOT / "solutions"),
+        ("exercises/ (stubs)", KIT_ROOT / "exercises"),
+    ):
         med, lo, hi = timed(lambda folder=folder: grade(folder), args.runs)
         print(f"  {name:<26} {med:6.2f} s   ({lo:.2f}-{hi:.2f})")
 

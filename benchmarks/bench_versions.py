@@ -7,6 +7,7 @@ that the machine's load falls on both alike; prints the median wall and CPU seco
 children: the sandboxed worker too), the ratio to the base, and the ratio to the floor: a Python that only
 imports pytest. CPU time is steadier than wall time on a shared machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,11 @@ import time
 from pathlib import Path
 
 KIT = Path(__file__).resolve().parent.parent
-CASES = {"solutions": ["grade", "solutions"], "stubs": ["grade", "exercises"], "buggy (--sample demo)":
-         ["grade", "--sample", "demo"]}
+CASES = {
+    "solutions": ["grade", "solutions"],
+    "stubs": ["grade", "exercises"],
+    "buggy (--sample demo)": ["grade", "--sample", "demo"],
+}
 
 
 def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
@@ -42,8 +46,12 @@ def main() -> None:
         archive = subprocess.run(["git", "archive", args.base], cwd=KIT, check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         for tree in (Path(tmp), KIT):  # byte-compiled alike, as .ci/setup does: code is compared, not .pyc files
-            subprocess.run([sys.executable, "-m", "compileall", "-q", "autograder", "mygrad_ref"], cwd=tree,
-                           check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "compileall", "-q", "autograder", "mygrad_ref"],
+                cwd=tree,
+                check=True,
+                capture_output=True,
+            )
         trees = {"base": Path(tmp), "this": KIT}
         floor = [measure([sys.executable, "-c", "import pytest"], KIT) for _ in range(args.runs)]
         floor_wall, floor_cpu = (statistics.median(x) for x in zip(*floor))

@@ -4,13 +4,16 @@ Works on any Value-like object (`data`, `grad`, `_prev`, `_op`, optional `label`
 their own graphs; this file is copied into exercises/ as mygrad/draw.py and imports nothing from the kit.
 In Jupyter, the returned graphviz.Digraph renders inline.
 """
+
 import shutil
 
 __all__ = ["draw_dot", "draw_comparison", "render_svg", "GraphvizNotInstalled"]
 
-INSTALL_HINT = ("Graphviz's `dot` program is not installed, so the graph cannot be drawn. Install it with "
-                "`sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), or "
-                "`conda install -c conda-forge graphviz` (Windows/conda), then restart Python.")
+INSTALL_HINT = (
+    "Graphviz's `dot` program is not installed, so the graph cannot be drawn. Install it with "
+    "`sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), or "
+    "`conda install -c conda-forge graphviz` (Windows/conda), then restart Python."
+)
 
 
 class GraphvizNotInstalled(RuntimeError):
@@ -73,11 +76,23 @@ def draw_comparison(graph, rankdir='LR'):
     for i, node in enumerate(graph['nodes']):
         wrong = i == graph.get('wrong')
         right = node['want'] is None or show(node['grad']) == show(node['want'])
-        label = (f"{{ {node['label']} | data {show(node['data'])} | your grad {show(node['grad'])} | "
-                 f"expected {show(node['want'])} }}").replace('<', '\\<').replace('>', '\\>')
-        dot.node(f"n{i}", label=label, shape='record', style='filled',
-                 fillcolor='#ffcdd2' if wrong else '#ffffff' if right else '#fff3c4',
-                 color='#c62828' if wrong else '#555555', penwidth='2.5' if wrong else '1')
+        label = (
+            (
+                f"{{ {node['label']} | data {show(node['data'])} | your grad {show(node['grad'])} | "
+                f"expected {show(node['want'])} }}"
+            )
+            .replace('<', '\\<')
+            .replace('>', '\\>')
+        )
+        dot.node(
+            f"n{i}",
+            label=label,
+            shape='record',
+            style='filled',
+            fillcolor='#ffcdd2' if wrong else '#ffffff' if right else '#fff3c4',
+            color='#c62828' if wrong else '#555555',
+            penwidth='2.5' if wrong else '1',
+        )
         for child in dict.fromkeys(node['children']):
             dot.edge(f"n{child}", f"n{i}")
     return dot

@@ -4,6 +4,7 @@ Written apart from solutions/ on purpose (two implementations that must agree): 
 own closure, the topological sort is Kahn's algorithm (no recursion, so any depth works), and the
 numerics avoid overflow where the lecture's formulas would not.
 """
+
 import math
 
 __all__ = ["Value", "topological_sort"]
@@ -34,6 +35,7 @@ class Value:
         def _backward():
             for child, local in zip(children, local_grads()):
                 child.grad += local * out.grad
+
         out._backward = _backward
         return out
 
@@ -48,7 +50,7 @@ class Value:
     def __pow__(self, k):
         if not isinstance(k, (int, float)) or isinstance(k, bool):
             raise TypeError(f"Value ** {type(k).__name__}: only int or float exponents are supported")
-        return self._result(self.data ** k, (self,), f'**{k}', lambda: (k * self.data ** (k - 1),))
+        return self._result(self.data**k, (self,), f'**{k}', lambda: (k * self.data ** (k - 1),))
 
     def __neg__(self):
         return self._result(-self.data, (self,), 'neg', lambda: (-1.0,))
@@ -62,8 +64,9 @@ class Value:
 
     def __truediv__(self, other):
         other = _lift(other)
-        return self._result(self.data / other.data, (self, other), '/',
-                            lambda: (1.0 / other.data, -self.data / other.data ** 2))
+        return self._result(
+            self.data / other.data, (self, other), '/', lambda: (1.0 / other.data, -self.data / other.data**2)
+        )
 
     def __rtruediv__(self, other):
         return _lift(other) / self

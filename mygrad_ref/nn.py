@@ -1,4 +1,5 @@
 """Reference neural-network modules (tanh neurons), following the contract in docs/contract.md."""
+
 import random
 
 from .engine import Value

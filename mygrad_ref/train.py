@@ -1,4 +1,5 @@
 """Reference training: the sum-of-squares loss, plain gradient descent, and the loop."""
+
 from .engine import Value
 
 __all__ = ["mse_loss", "sgd_step", "train"]

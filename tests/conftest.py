@@ -1,4 +1,5 @@
 """Fixtures shared by the kit's own tests."""
+
 import shutil
 import tempfile
 

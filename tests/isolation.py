@@ -1,4 +1,5 @@
 """What a test may look at while other grades run on the same machine: only its own processes and folders."""
+
 import os
 import tempfile
 from pathlib import Path

@@ -1,5 +1,6 @@
 """CONTRIBUTING's recipe "add an operation", followed on a copy of the kit: until the operation has a public
 check, a hidden check and a reference, `mygrad verify` says which is missing; then it is satisfied."""
+
 import json
 import os
 import shutil
@@ -60,20 +61,22 @@ def insert_after(path, anchor, text):
 
 def verify_report(kit):
     env = {**os.environ, "PYTHONPATH": str(kit)}
-    subprocess.run([sys.executable, "-m", "autograder.cli", "build"], cwd=kit, env=env, check=True,
-                   capture_output=True)
-    out = subprocess.run([sys.executable, "-c", REPORT], cwd=kit, env=env, check=True, capture_output=True,
-                         text=True).stdout
+    subprocess.run([sys.executable, "-m", "autograder.cli", "build"], cwd=kit, env=env, check=True, capture_output=True)
+    out = subprocess.run(
+        [sys.executable, "-c", REPORT], cwd=kit, env=env, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
 @pytest.mark.slow
 def test_adding_an_operation_is_not_done_until_it_is_checked_twice_and_in_the_reference(tmp_path):
     kit = tmp_path / "kit"
-    shutil.copytree(KIT_ROOT, kit, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info",
-                                                                  ".hypothesis", ".pytest_cache"))
-    insert_after(kit / "solutions/mygrad/engine.py", "        out._backward = _backward\n        return out\n",
-                 SIGMOID)
+    shutil.copytree(
+        KIT_ROOT,
+        kit,
+        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info", ".hypothesis", ".pytest_cache"),
+    )
+    insert_after(kit / "solutions/mygrad/engine.py", "        out._backward = _backward\n        return out\n", SIGMOID)
     report = verify_report(kit)
     assert any("hidden suite gives full marks" in line for line in report["unchecked"]), report
     assert any("self-check calls task3 done" in line for line in report["unchecked"]), report
@@ -81,7 +84,9 @@ def test_adding_an_operation_is_not_done_until_it_is_checked_twice_and_in_the_re
 
     insert_after(kit / "mygrad_ref/engine.py", "lambda: (e,))\n", REFERENCE)
     (kit / "solutions/tests/test_task3_primitives.py").write_text(
-        (kit / "solutions/tests/test_task3_primitives.py").read_text() + PUBLIC)
+        (kit / "solutions/tests/test_task3_primitives.py").read_text() + PUBLIC
+    )
     (kit / "autograder/hidden/test_task3_primitives.py").write_text(
-        (kit / "autograder/hidden/test_task3_primitives.py").read_text() + HIDDEN)
+        (kit / "autograder/hidden/test_task3_primitives.py").read_text() + HIDDEN
+    )
     assert verify_report(kit) == {"unchecked": [], "missing": []}

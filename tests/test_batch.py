@@ -1,5 +1,6 @@
 """`mygrad grade-all`: a small class graded in parallel equals each submission graded alone; resuming, failures,
 Ctrl-C, the class report in a browser, a Dask cluster, and the documented commands."""
+
 import csv
 import io
 import json
@@ -26,8 +27,7 @@ TASKS = ["task0", "task1", "task2", "task3", "task4", "task5"]
 
 
 def grade_all(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([*MYGRAD, "grade-all", *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
+    return subprocess.run([*MYGRAD, "grade-all", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600)
 
 
 def read_gradebook(out: Path) -> dict[str, list[float]]:
@@ -109,6 +109,7 @@ def test_an_exception_in_the_grader_costs_only_that_submission(monkeypatch, tmp_
 
     def broken_grade(path, **kwargs):
         raise RuntimeError("a bug in the grader")
+
     monkeypatch.setattr(autograder.grade, "grade", broken_grade)
     outcome = batch.grade_entry(str(KIT_ROOT / "solutions"), batch.Settings())
     results = batch.Results.from_dict(outcome["results"])
@@ -120,14 +121,14 @@ def test_an_exception_in_the_grader_costs_only_that_submission(monkeypatch, tmp_
 
 def test_entries_are_found_as_an_lms_export_holds_them(tmp_path):
     (tmp_path / "ann" / "upload" / "deep" / "er" / "mygrad").mkdir(parents=True)
-    (tmp_path / "ann" / "mygrad.zip").write_bytes(b"")          # a package folder wins over an archive
+    (tmp_path / "ann" / "mygrad.zip").write_bytes(b"")  # a package folder wins over an archive
     (tmp_path / "bo").mkdir()
     (tmp_path / "bo" / "handin.ipynb").write_text("{}")
     (tmp_path / "cy").mkdir()
     for name in ("a.zip", "b.zip"):
         (tmp_path / "cy" / name).write_bytes(b"")
     (tmp_path / "dee.ZIP").write_bytes(b"")
-    (tmp_path / "dee").mkdir()                                   # the same student twice: the first is kept
+    (tmp_path / "dee").mkdir()  # the same student twice: the first is kept
     (tmp_path / ".DS_Store").write_bytes(b"")
     (tmp_path / "grades.xlsx").write_bytes(b"")
     entries, skipped = batch.discover(tmp_path)
@@ -139,12 +140,15 @@ def test_entries_are_found_as_an_lms_export_holds_them(tmp_path):
     assert found["dee"][0] is None
 
 
-@pytest.mark.parametrize("args, message", [
-    (["no-such-folder"], "not a folder"),
-    (["{empty}"], "nothing to grade"),
-    (["{empty}", "--task", "task9"], "unknown task task9"),
-    (["{empty}", "-j", "0"], "--jobs must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["no-such-folder"], "not a folder"),
+        (["{empty}"], "nothing to grade"),
+        (["{empty}", "--task", "task9"], "unknown task task9"),
+        (["{empty}", "-j", "0"], "--jobs must be at least 1"),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_line(args, message, tmp_path):
     (tmp_path / "empty").mkdir()
     run = grade_all(*[a.format(empty=tmp_path / "empty") for a in args], cwd=tmp_path)
@@ -156,8 +160,12 @@ def test_bad_arguments_exit_2_with_one_line(args, message, tmp_path):
 def test_ctrl_c_keeps_what_finished_and_a_rerun_resumes(tmp_path):
     subs = make_class(tmp_path / "submissions", size=4)  # s01 loops for a minute; the others take a second
     out = tmp_path / "grades"
-    proc = subprocess.Popen([*MYGRAD, "grade-all", str(subs), "--out", str(out), "-j", "2"], start_new_session=True,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*MYGRAD, "grade-all", str(subs), "--out", str(out), "-j", "2"],
+        start_new_session=True,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while len(list(out.glob("students/*/results.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -200,9 +208,11 @@ def test_class_report_shows_the_plots_and_who_needs_a_look(graded_class, tmp_pat
 @pytest.mark.slow
 def test_a_dask_cluster_gives_the_same_gradebook(graded_class, tmp_path):
     import distributed  # the cluster extra (.ci/setup installs it)
+
     subs, out, _ = graded_class
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         run = grade_all(subs, "--out", tmp_path / "grades", "--scheduler", cluster.scheduler_address)
     assert run.returncode == 1, run.stderr
     assert f"on the Dask cluster at {cluster.scheduler_address}" in run.stderr

@@ -1,4 +1,5 @@
 """The build that turns solutions/ into exercises/: fences, stubs, drift detection."""
+
 import shutil
 import subprocess
 import sys
@@ -28,15 +29,18 @@ def test_stub_keeps_signature_and_docstring_and_names_the_task():
         namespace["f"](1)
 
 
-@pytest.mark.parametrize("source, message", [
-    ("### BEGIN SOLUTION task1\nx = 1\n", "never closed"),
-    ("### BEGIN SOLUTION task1\n### BEGIN SOLUTION task1\n### END SOLUTION\n", "inside the fence"),
-    ("### END SOLUTION\n", "without a BEGIN"),
-    ("### BEGIN SOLUTION task9\n### END SOLUTION\n", "not in the catalogue"),
-    ("### BEGIN SOLUTION\n### END SOLUTION\n", "not in the catalogue"),
-    ("### BEGIN SOLUTION task4\n### END SOLUTION\n", "catalogue lists its files"),
-    ("x = 1  # BEGIN SOLUTION task1\n", "malformed fence"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("### BEGIN SOLUTION task1\nx = 1\n", "never closed"),
+        ("### BEGIN SOLUTION task1\n### BEGIN SOLUTION task1\n### END SOLUTION\n", "inside the fence"),
+        ("### END SOLUTION\n", "without a BEGIN"),
+        ("### BEGIN SOLUTION task9\n### END SOLUTION\n", "not in the catalogue"),
+        ("### BEGIN SOLUTION\n### END SOLUTION\n", "not in the catalogue"),
+        ("### BEGIN SOLUTION task4\n### END SOLUTION\n", "catalogue lists its files"),
+        ("x = 1  # BEGIN SOLUTION task1\n", "malformed fence"),
+    ],
+)
 def test_bad_fences_are_errors(source, message):
     with pytest.raises(build.FenceError, match=message):
         build.strip_solutions(source, "mygrad/engine.py", TASKS)

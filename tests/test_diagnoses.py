@@ -2,6 +2,7 @@
 (checks.py, order_checks.py, the hidden suites) or by the grader's machinery at a place listed in ELSEWHERE;
 and every code that any of them names is in the table. Read from the source, so a code no grade happens to
 reach is checked too."""
+
 import ast
 import re
 
@@ -33,19 +34,29 @@ def raised_codes(source: str) -> set[str]:
         if not isinstance(node, ast.Call):
             continue
         name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-        args = {"fail": node.args[1:2] + [k.value for k in node.keywords if k.arg == "code"],
-                "Mistake": node.args[1:], "explain": node.args[:1]}.get(name, [])
+        args = {
+            "fail": node.args[1:2] + [k.value for k in node.keywords if k.arg == "code"],
+            "Mistake": node.args[1:],
+            "explain": node.args[:1],
+        }.get(name, [])
         found |= {s for arg in args for s in strings(arg)}
     return found
 
 
 def test_the_scanners_find_codes_and_would_find_an_unknown_one():
-    assert raised_codes("fail('x', 'no-such-code')\nraise Mistake(t, *(c or ['lr-ignored']))\n"
-                        "explain('a-b' if x else 'c-d')") == {"no-such-code", "lr-ignored", "a-b", "c-d"}
-    assert variant_codes("K = ('lr-sign+train-no-zero-grad', 'train-step-order:step-first', 'exception', 'a b')"
-                         ) == {"lr-sign", "train-no-zero-grad", "train-step-order", "exception"}
-    assert variant_codes((GRADER / "diagnoses" / "closures.py").read_text()) >= {"assign-not-accumulate",
-                                                                                 "closure-on-wrong-node"}
+    assert raised_codes(
+        "fail('x', 'no-such-code')\nraise Mistake(t, *(c or ['lr-ignored']))\nexplain('a-b' if x else 'c-d')"
+    ) == {"no-such-code", "lr-ignored", "a-b", "c-d"}
+    assert variant_codes("K = ('lr-sign+train-no-zero-grad', 'train-step-order:step-first', 'exception', 'a b')") == {
+        "lr-sign",
+        "train-no-zero-grad",
+        "train-step-order",
+        "exception",
+    }
+    assert variant_codes((GRADER / "diagnoses" / "closures.py").read_text()) >= {
+        "assign-not-accumulate",
+        "closure-on-wrong-node",
+    }
 
 
 def test_every_code_in_the_table_is_named_by_a_variant_a_check_or_a_listed_place():
@@ -64,18 +75,30 @@ def test_every_place_listed_in_elsewhere_names_its_code():
 
 
 def test_every_code_a_variant_or_a_check_names_is_in_the_table():
-    unknown = {f"{p.relative_to(KIT_ROOT)}: {c}" for p in FAMILIES for c in variant_codes(p.read_text())
-               if c not in DIAGNOSES}
-    unknown |= {f"{p.relative_to(KIT_ROOT)}: {c}" for p in EVERYWHERE for c in raised_codes(p.read_text())
-                if c not in DIAGNOSES}
+    unknown = {
+        f"{p.relative_to(KIT_ROOT)}: {c}" for p in FAMILIES for c in variant_codes(p.read_text()) if c not in DIAGNOSES
+    }
+    unknown |= {
+        f"{p.relative_to(KIT_ROOT)}: {c}" for p in EVERYWHERE for c in raised_codes(p.read_text()) if c not in DIAGNOSES
+    }
     unknown |= {f"ELSEWHERE: {c}" for c in ELSEWHERE if c not in DIAGNOSES}
     assert not unknown, sorted(unknown)
 
 
 def test_the_checks_hold_no_variant():
     """Moving code, not copying it: the variant generators live only in autograder/diagnoses/."""
-    generators = {"closure_variants", "closure_on_input", "log_problem", "paths_to", "mistake_of", "rearranged",
-                  "loss_variants", "sgd_mistake", "failure_text", "diagnose"}
+    generators = {
+        "closure_variants",
+        "closure_on_input",
+        "log_problem",
+        "paths_to",
+        "mistake_of",
+        "rearranged",
+        "loss_variants",
+        "sgd_mistake",
+        "failure_text",
+        "diagnose",
+    }
     for path in EVERYWHERE:
         if path.parent.name != "diagnoses":
             defined = {n.name for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.FunctionDef)}

@@ -10,6 +10,7 @@ Commands run as written in a folder of the test's own, with only these stand-ins
 checkout, `/path/to/mygrad-kit` the fresh clone, `/tmp/` a private folder, `~` a private HOME, and the
 cluster's `scheduler-host:8786` a free port on 127.0.0.1 (other tests and grades share the machine).
 """
+
 import os
 import re
 import shutil
@@ -52,8 +53,10 @@ class CannotRun:
 CLONE = "git clone <this repository> mygrad-kit && cd mygrad-kit"
 README_GRADE = "bash .ci/setup && .venv/bin/mygrad grade --sample demo"
 README_SUITE = "bash .ci/setup && .venv/bin/python -m pytest"
-GRADE_ALL_DOC = Elsewhere("tests/test_batch.py::test_the_documented_grade_all_commands_run_as_written",
-                          "it reads the grade-all lines of instructor-guide.md and grading.md and runs them")
+GRADE_ALL_DOC = Elsewhere(
+    "tests/test_batch.py::test_the_documented_grade_all_commands_run_as_written",
+    "it reads the grade-all lines of instructor-guide.md and grading.md and runs them",
+)
 FRESH_VENV = "tests/test_release.py::test_self_check_runs_from_a_fresh_venv"
 
 COVERAGE = {
@@ -81,12 +84,14 @@ COVERAGE = {
     ".venv/bin/mygrad gradescope mygrad-autograder.zip": Here("test_gradescope_commands"),
     ".venv/bin/mygrad gradescope /tmp/bundle.zip": Here("test_gradescope_by_hand"),
     "mkdir -p /tmp/ag/submission && unzip -qo /tmp/bundle.zip -d /tmp/ag/source": Here("test_gradescope_by_hand"),
-    "cp /tmp/ag/source/run_autograder /tmp/ag/ && chmod +x /tmp/ag/run_autograder /tmp/ag/source/setup.sh":
-        Here("test_gradescope_by_hand"),
+    "cp /tmp/ag/source/run_autograder /tmp/ag/ && chmod +x /tmp/ag/run_autograder /tmp/ag/source/setup.sh": Here(
+        "test_gradescope_by_hand"
+    ),
     "AUTOGRADER_ROOT=/tmp/ag MYGRAD_SKIP_APT=1 bash /tmp/ag/source/setup.sh": Here("test_gradescope_by_hand"),
     "cp solutions/mygrad/*.py /tmp/ag/submission/": Here("test_gradescope_by_hand"),
-    "AUTOGRADER_ROOT=/tmp/ag /tmp/ag/run_autograder && python3 -m json.tool /tmp/ag/results/results.json | head":
-        Here("test_gradescope_by_hand"),
+    "AUTOGRADER_ROOT=/tmp/ag /tmp/ag/run_autograder && python3 -m json.tool /tmp/ag/results/results.json | head": Here(
+        "test_gradescope_by_hand"
+    ),
     # nbgrader-instructor.md
     'export PATH="$PWD/.venv/bin:$PATH"': Here("test_nbgrader_from_nothing_to_exported_grades"),
     "pip install -e '/path/to/mygrad-kit[nbgrader]'": Here("test_nbgrader_from_nothing_to_exported_grades"),
@@ -99,8 +104,9 @@ COVERAGE = {
     "nbgrader generate_feedback mygrad": Here("test_nbgrader_from_nothing_to_exported_grades"),
     "nbgrader export": Here("test_nbgrader_from_nothing_to_exported_grades"),
     # student-guide.md (also in the student release, whose copy test_release checks)
-    "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt":
-        Elsewhere(FRESH_VENV, "it runs the release README's set-up line, the same (test_student_self_check_commands)"),
+    "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt": Elsewhere(
+        FRESH_VENV, "it runs the release README's set-up line, the same (test_student_self_check_commands)"
+    ),
     ".venv/bin/pytest exercises/": Here("test_student_self_check_commands"),
     ".venv/bin/pytest exercises/ -m task2": Here("test_student_self_check_commands"),
     ".venv/bin/pytest exercises/ --hint task3": Here("test_student_self_check_commands"),
@@ -144,8 +150,10 @@ def docs_commands() -> dict[str, list[str]]:
 def test_every_docs_command_is_checked():
     shown = docs_commands()
     unchecked = {c: pages for c, pages in shown.items() if c not in COVERAGE}
-    assert not unchecked, ("commands in the docs that no test runs: add each to COVERAGE (run it in a test here, "
-                           f"name the test that runs it, or say why it cannot run): {unchecked}")
+    assert not unchecked, (
+        "commands in the docs that no test runs: add each to COVERAGE (run it in a test here, "
+        f"name the test that runs it, or say why it cannot run): {unchecked}"
+    )
     stale = [c for c in COVERAGE if c not in shown]
     assert not stale, f"COVERAGE names commands no doc shows any more: {stale}"
     assert len(shown) >= 35, sorted(shown)  # the parser still finds the blocks
@@ -153,8 +161,13 @@ def test_every_docs_command_is_checked():
     missing = {c: k.test for c, k in COVERAGE.items() if isinstance(k, Here) and k.test not in here}
     assert not missing, missing
     # README's set-up-and-go: exactly two commands
-    readme = [c for language, text in fences(KIT_ROOT / "README.md") if language in SHELL
-              for c in commands(text, language) if c.startswith("bash .ci/setup")]
+    readme = [
+        c
+        for language, text in fences(KIT_ROOT / "README.md")
+        if language in SHELL
+        for c in commands(text, language)
+        if c.startswith("bash .ci/setup")
+    ]
     assert readme == [README_GRADE, README_SUITE], readme
 
 
@@ -169,8 +182,13 @@ def test_code_blocks_without_a_language_hold_no_commands():
 
 def test_the_tests_named_elsewhere_exist():
     nodes = sorted({k.node for k in COVERAGE.values() if isinstance(k, Elsewhere)})
-    run = subprocess.run([str(KIT_ROOT / ".venv/bin/python"), "-m", "pytest", "--collect-only", "-q",
-                          "-p", "no:cacheprovider", *nodes], cwd=KIT_ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [str(KIT_ROOT / ".venv/bin/python"), "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *nodes],
+        cwd=KIT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     for node in nodes:
         assert node in run.stdout, (node, run.stdout[-3000:])
@@ -179,6 +197,7 @@ def test_the_tests_named_elsewhere_exist():
 def test_the_student_guide_sets_up_as_the_release_readme_does(student_release):
     """The guide's set-up line is the one test_release runs in a fresh venv (from the release's README)."""
     from test_release import readme_setup
+
     assert readme_setup(student_release) == "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
 
 
@@ -271,8 +290,16 @@ def test_cluster_commands(workdir):
 
     make_entry("solved", "ada", workdir / "submissions")
     make_entry("broken-zip", "bea", workdir / "submissions")
-    started = [subprocess.Popen(["bash", "-c", "exec " + local(c)], cwd=workdir, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True) for c in (scheduler, worker)]
+    started = [
+        subprocess.Popen(
+            ["bash", "-c", "exec " + local(c)],
+            cwd=workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for c in (scheduler, worker)
+    ]
     try:
         said = sh(local(grade_all), workdir, timeout=600)
     finally:
@@ -307,8 +334,11 @@ def student_copy(student_release, workdir):
 
 def test_student_self_check_commands(student_copy):
     """The release as README.md makes it, then the student guide's self-check commands in it."""
-    untouched = next(text for language, text in fences(KIT_ROOT / "docs/student-guide.md")
-                     if language == "" and "not started" in text)
+    untouched = next(
+        text
+        for language, text in fences(KIT_ROOT / "docs/student-guide.md")
+        if language == "" and "not started" in text
+    )
     commands = here("test_student_self_check_commands")[1:]
     assert len(commands) == 3, commands
     for command in commands:
@@ -326,8 +356,14 @@ def test_student_self_check_commands(student_copy):
 def test_watch_runs_again_on_a_save(student_copy):
     (command,) = here("test_watch_runs_again_on_a_save")
     out = student_copy
-    proc = subprocess.Popen(["bash", "-c", "exec " + command], cwd=out, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", "-c", "exec " + command],
+        cwd=out,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     stop = threading.Event()
 
     def save_until_stopped():  # a save every second once it waits (the watcher starts just after its message)
@@ -369,8 +405,9 @@ def fresh_clone():
     top = reachable_folder()
     sh(CLONE.replace("<this repository>", str(KIT_ROOT)), top)
     clone = top / "mygrad-kit"
-    changed = subprocess.run(["git", "ls-files", "-mo", "--exclude-standard", "-z"], cwd=KIT_ROOT,
-                             capture_output=True, text=True, check=True).stdout.split("\0")
+    changed = subprocess.run(
+        ["git", "ls-files", "-mo", "--exclude-standard", "-z"], cwd=KIT_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
     for rel in filter(None, changed):
         if (KIT_ROOT / rel).is_file():
             (clone / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -418,19 +455,23 @@ def test_nbgrader_from_nothing_to_exported_grades(fresh_clone):
     home = clone.parent / "home"
     home.mkdir()
     env = {**env, "HOME": str(home)}
-    commands = [c.replace("/path/to/mygrad-kit", str(clone)) for c in here("test_nbgrader_from_nothing_to_exported_grades")]
+    commands = [
+        c.replace("/path/to/mygrad-kit", str(clone)) for c in here("test_nbgrader_from_nothing_to_exported_grades")
+    ]
     split = commands.index("nbgrader autograde mygrad")
     set_up, grade = commands[:split], commands[split:]
     said = sh("\n".join(["set -e", *set_up]), clone, env=env, timeout=900)
     assert "next: cd" in said and (home / "course/release/mygrad/mygrad.ipynb").is_file(), said[-3000:]
-    submit = ("import nbformat, pathlib\n"
-              "from autograder.nbgrader.notebook import answers_of, filled\n"
-              "c = pathlib.Path.home() / 'course'\n"
-              "answers = answers_of(nbformat.read(str(c / 'source/mygrad/mygrad.ipynb'), as_version=4))\n"
-              "for student, code in (('alice', answers), ('bob', None)):\n"
-              "    nb = filled(nbformat.read(str(c / 'release/mygrad/mygrad.ipynb'), as_version=4), code, None)\n"
-              "    (c / 'submitted' / student / 'mygrad').mkdir(parents=True)\n"
-              "    nbformat.write(nb, str(c / 'submitted' / student / 'mygrad/mygrad.ipynb'))\n")
+    submit = (
+        "import nbformat, pathlib\n"
+        "from autograder.nbgrader.notebook import answers_of, filled\n"
+        "c = pathlib.Path.home() / 'course'\n"
+        "answers = answers_of(nbformat.read(str(c / 'source/mygrad/mygrad.ipynb'), as_version=4))\n"
+        "for student, code in (('alice', answers), ('bob', None)):\n"
+        "    nb = filled(nbformat.read(str(c / 'release/mygrad/mygrad.ipynb'), as_version=4), code, None)\n"
+        "    (c / 'submitted' / student / 'mygrad').mkdir(parents=True)\n"
+        "    nbformat.write(nb, str(c / 'submitted' / student / 'mygrad/mygrad.ipynb'))\n"
+    )
     subprocess.run([str(clone / ".venv/bin/python"), "-c", submit], env=env, check=True, timeout=120)
     set_path = next(c for c in set_up if c.startswith("export PATH="))
     said = sh("\n".join(["set -e", set_path, "cd ~/course", *grade]), clone, env=env, timeout=1800)

@@ -1,4 +1,5 @@
 """draw_dot: an SVG that names the nodes and shows their grads, on any Value-like object."""
+
 import pytest
 
 from mygrad_ref import Value

@@ -1,6 +1,7 @@
 """The Gradescope bundle end to end: build it, lay it out as Gradescope does under a fake /autograder,
 install it with its own setup.sh (apt-get skipped), and grade every upload shape with its run_autograder.
 Each results.json must match Gradescope's documented format (the schema below)."""
+
 import json
 import os
 import shutil
@@ -20,23 +21,42 @@ VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]
 # Gradescope's results.json, from its "Autograder Specifications" page (Output format): every documented
 # field with its type; a score at the top or on every test; nothing undocumented.
 RESULTS_SCHEMA = {
-    "type": "object", "additionalProperties": False,
+    "type": "object",
+    "additionalProperties": False,
     "properties": {
-        "score": {"type": "number"}, "max_score": {"type": "number"}, "execution_time": {"type": "number"},
-        "output": {"type": "string"}, "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
+        "score": {"type": "number"},
+        "max_score": {"type": "number"},
+        "execution_time": {"type": "number"},
+        "output": {"type": "string"},
+        "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
         "test_output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
         "test_name_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
-        "visibility": VISIBILITY, "stdout_visibility": VISIBILITY, "extra_data": {"type": "object"},
+        "visibility": VISIBILITY,
+        "stdout_visibility": VISIBILITY,
+        "extra_data": {"type": "object"},
         "leaderboard": {"type": "array"},
-        "tests": {"type": "array", "items": {
-            "type": "object", "additionalProperties": False,
-            "properties": {
-                "score": {"type": "number"}, "max_score": {"type": "number"}, "status": {"enum": ["passed", "failed"]},
-                "name": {"type": "string"}, "name_format": {"type": "string"}, "number": {"type": "string"},
-                "output": {"type": "string"}, "output_format": {"type": "string"},
-                "tags": {"type": "array", "items": {"type": "string"}}, "visibility": VISIBILITY,
-                "extra_data": {"type": "object"}},
-            "required": ["score", "max_score", "name"]}}},
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "score": {"type": "number"},
+                    "max_score": {"type": "number"},
+                    "status": {"enum": ["passed", "failed"]},
+                    "name": {"type": "string"},
+                    "name_format": {"type": "string"},
+                    "number": {"type": "string"},
+                    "output": {"type": "string"},
+                    "output_format": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "visibility": VISIBILITY,
+                    "extra_data": {"type": "object"},
+                },
+                "required": ["score", "max_score", "name"],
+            },
+        },
+    },
     "anyOf": [{"required": ["score"]}, {"required": ["tests"], "properties": {"tests": {"minItems": 1}}}],
 }
 
@@ -67,6 +87,7 @@ def shape(name: str, dest: Path) -> None:
         import nbformat
 
         from autograder.nbgrader.notebook import build_notebook
+
         dest.mkdir()
         nbformat.write(build_notebook(), str(dest / "mygrad.ipynb"))  # the source notebook: model answers
     elif name == "empty":
@@ -108,10 +129,22 @@ def test_bundle_holds_the_scripts_and_the_kit_without_junk(tmp_path):
     with zipfile.ZipFile(bundle) as z:
         names = z.namelist()
         modes = {i.filename: i.external_attr >> 16 for i in z.infolist()}
-    assert {"setup.sh", "run_autograder", "pyproject.toml", "autograder/grade.py", "solutions/tasks.toml",
-            "mygrad_ref/engine.py", "exercises/conftest.py"} <= set(names)
-    assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".ipynb")) or n.startswith(
-        (".git", ".venv", "exercises/mygrad", "docs/", "tests/", "benchmarks/"))]
+    assert {
+        "setup.sh",
+        "run_autograder",
+        "pyproject.toml",
+        "autograder/grade.py",
+        "solutions/tasks.toml",
+        "mygrad_ref/engine.py",
+        "exercises/conftest.py",
+    } <= set(names)
+    assert not [
+        n
+        for n in names
+        if "__pycache__" in n
+        or n.endswith((".pyc", ".ipynb"))
+        or n.startswith((".git", ".venv", "exercises/mygrad", "docs/", "tests/", "benchmarks/"))
+    ]
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
     build_bundle(tmp_path / "again.zip")
     assert (tmp_path / "again.zip").read_bytes() == bundle.read_bytes()  # the same kit, the same bundle
@@ -129,15 +162,22 @@ def test_setup_script_is_valid_bash_and_installs_the_bundled_source(tmp_path):
 
 
 def test_a_bad_visibility_is_refused(tmp_path):
-    run = subprocess.run([str(BIN / "mygrad"), "gradescope", str(tmp_path / "b.zip"), "--visibility", "soon"],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [str(BIN / "mygrad"), "gradescope", str(tmp_path / "b.zip"), "--visibility", "soon"],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2 and "invalid choice" in run.stderr and not (tmp_path / "b.zip").exists()
 
 
 @pytest.mark.slow
 def test_setup_installs_the_kit_from_the_bundle(autograder_root):
-    where = subprocess.run([str(autograder_root / "venv" / "bin" / "python"), "-c",
-                            "import autograder; print(autograder.__file__)"], cwd="/", capture_output=True, text=True)
+    where = subprocess.run(
+        [str(autograder_root / "venv" / "bin" / "python"), "-c", "import autograder; print(autograder.__file__)"],
+        cwd="/",
+        capture_output=True,
+        text=True,
+    )
     assert Path(where.stdout.strip()).resolve() == (autograder_root / "source/autograder/__init__.py").resolve()
 
 
@@ -154,6 +194,7 @@ def test_every_upload_shape_is_graded_on_gradescope(autograder_root, upload, tmp
 
 def grade_folder(tmp_path):
     from autograder.grade import grade
+
     return grade(samples.materialize(samples.load("bugs")["bias-missing"], tmp_path / "plain")).score
 
 

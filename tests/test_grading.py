@@ -1,4 +1,5 @@
 """The autograder end to end: model answers, stubs, the bug samples and the hostile samples."""
+
 import json
 import shutil
 import subprocess
@@ -93,8 +94,11 @@ def test_zip_submission_and_gradescope_json(tmp_path):
         for path in folder.rglob("*.py"):
             z.write(path, Path("exercises") / path.relative_to(folder))
     out = tmp_path / "results.json"
-    run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(archive), "--json", str(out),
-                          "--quiet"], capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "autograder.cli", "grade", str(archive), "--json", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     data = json.loads(out.read_text())
     assert set(data) >= {"score", "max_score", "execution_time", "output", "tests"}
@@ -104,10 +108,13 @@ def test_zip_submission_and_gradescope_json(tmp_path):
     assert test["tags"][0] == "task4" and "bias-missing" in test["tags"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["grade", "/no/such/folder"], "no such file or folder"),
-    (["grade", "--sample", "nope"], "no sample named"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["grade", "/no/such/folder"], "no such file or folder"),
+        (["grade", "--sample", "nope"], "no sample named"),
+    ],
+)
 def test_cli_fails_with_one_line_reason_when_the_grader_cannot_run(args, message):
     run = subprocess.run([sys.executable, "-m", "autograder.cli", *args], capture_output=True, text=True)
     assert run.returncode == 2 and message in run.stderr and len(run.stderr.strip().splitlines()) == 1
@@ -137,10 +144,15 @@ def test_report_shows_brackets_in_feedback_as_text_not_markup():
 
     from autograder import report
     from autograder.results import Results, TestResult
+
     console = Console(record=True, width=200)
     feedback = "Diagnosis [parameter-order]: each neuron's `w + [b]`; [bold]student text[/bold]"
-    report.render(Results([TestResult("task4 · Neuron", "task4", 0.0, 5.0, "failed", feedback)], 1.0, "rlimit",
-                          ["note [red]x[/red]"]), console=console)
+    report.render(
+        Results(
+            [TestResult("task4 · Neuron", "task4", 0.0, 5.0, "failed", feedback)], 1.0, "rlimit", ["note [red]x[/red]"]
+        ),
+        console=console,
+    )
     text = console.export_text()
     assert "[parameter-order]" in text and "`w + [b]`" in text and "[bold]student text[/bold]" in text
     assert "note [red]x[/red]" in text
@@ -151,9 +163,16 @@ def test_report_gives_the_self_checks_first_hint_for_each_task_that_lost_points(
 
     from autograder import catalogue, report
     from autograder.results import Results, TestResult
+
     tasks = catalogue.load()
-    results = Results([TestResult("task1 · +", "task1", 0.0, 2.0, "failed", "wrong"),
-                       TestResult("task2 · sort", "task2", 3.0, 3.0, "passed", "")], 1.0, "rlimit")
+    results = Results(
+        [
+            TestResult("task1 · +", "task1", 0.0, 2.0, "failed", "wrong"),
+            TestResult("task2 · sort", "task2", 3.0, 3.0, "passed", ""),
+        ],
+        1.0,
+        "rlimit",
+    )
     console = Console(record=True, width=300)
     report.render(results, console=console)
     text = console.export_text()
@@ -163,8 +182,11 @@ def test_report_gives_the_self_checks_first_hint_for_each_task_that_lost_points(
 
 def test_report_and_json_show_control_characters_as_replacement_marks():
     from autograder.results import Results, TestResult
-    results = Results([TestResult("task1 · +", "task1", 0.0, 1.0, "failed", "raised \x1b[2K\x1b[1GTotal: 100\r")],
-                      notes=["Ignored: x\x1b[1A\nTotal: 100.00 / 100/conftest.py"])
+
+    results = Results(
+        [TestResult("task1 · +", "task1", 0.0, 1.0, "failed", "raised \x1b[2K\x1b[1GTotal: 100\r")],
+        notes=["Ignored: x\x1b[1A\nTotal: 100.00 / 100/conftest.py"],
+    )
     data = results.to_gradescope()
     assert "\x1b" not in data["tests"][0]["output"] and "\r" not in data["tests"][0]["output"]
     assert "\n" not in results.notes[0] and "\x1b" not in data["output"]

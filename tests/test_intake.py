@@ -3,6 +3,7 @@
 Most tests look only at what `prepared` makes of an upload (fast, nothing runs); a few grade end to end and
 compare with the same code handed in as a plain folder.
 """
+
 import shutil
 import subprocess
 import sys
@@ -80,6 +81,7 @@ def test_a_notebook_in_the_upload_folder(tmp_path):
     import nbformat
 
     from autograder.nbgrader.notebook import build_notebook
+
     nbformat.write(build_notebook(), str(tmp_path / "mygrad.ipynb"))  # the source notebook: model answers
     files, notes = intake(tmp_path)
     assert "class Value" in files["engine.py"] and notes == ["Graded the notebook mygrad.ipynb"]
@@ -110,12 +112,20 @@ def test_a_link_loop_is_not_followed(tmp_path):
 
 
 def test_faulty_zip_entries_are_skipped_and_named_and_the_rest_graded(tmp_path):
-    archive = zip_of(tmp_path / "faults.zip", solved_files("mygrad/") | {
-        "mygrad/" + "n" * 300 + ".py": "x = 1\n", "notes": "a file ...", "notes/today.txt": "... and a folder",
-        "../outside.py": "x = 1\n", "mygrad/broken.py": "y = 2\n" * 50})
+    archive = zip_of(
+        tmp_path / "faults.zip",
+        solved_files("mygrad/")
+        | {
+            "mygrad/" + "n" * 300 + ".py": "x = 1\n",
+            "notes": "a file ...",
+            "notes/today.txt": "... and a folder",
+            "../outside.py": "x = 1\n",
+            "mygrad/broken.py": "y = 2\n" * 50,
+        },
+    )
     raw = bytearray(archive.read_bytes())  # corrupt broken.py's compressed data: its CRC check fails
     at = raw.index(b"y = 2\n" * 50)
-    raw[at:at + 6] = b"z = 3\n"
+    raw[at : at + 6] = b"z = 3\n"
     archive.write_bytes(bytes(raw))
     files, notes = intake(archive)
     assert files["engine.py"] == (SOLVED / "engine.py").read_text() and "broken.py" not in files
@@ -125,14 +135,17 @@ def test_faulty_zip_entries_are_skipped_and_named_and_the_rest_graded(tmp_path):
         assert why in skipped, (why, skipped)
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda d: (d / "bad.zip").write_text("not a zip") and d / "bad.zip", "not a readable zip archive"),
-    (lambda d: zip_of(d / "many.zip", {f"f{i}": "" for i in range(MAX_ZIP_FILES + 1)}), "too large to grade"),
-    (lambda d: (d / "essay.txt").write_text("hi") and d / "essay.txt", "it holds: essay.txt"),
-    (lambda d: d, "it holds: nothing"),
-    (lambda d: Path("/dev/null"), "not a file or folder that can be graded"),
-    (lambda d: (d / "x.ipynb").write_text("{") and d, "not a readable notebook"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: (d / "bad.zip").write_text("not a zip") and d / "bad.zip", "not a readable zip archive"),
+        (lambda d: zip_of(d / "many.zip", {f"f{i}": "" for i in range(MAX_ZIP_FILES + 1)}), "too large to grade"),
+        (lambda d: (d / "essay.txt").write_text("hi") and d / "essay.txt", "it holds: essay.txt"),
+        (lambda d: d, "it holds: nothing"),
+        (lambda d: Path("/dev/null"), "not a file or folder that can be graded"),
+        (lambda d: (d / "x.ipynb").write_text("{") and d, "not a readable notebook"),
+    ],
+)
 def test_what_is_no_submission_gets_a_report_with_zero_and_the_reason(tmp_path, make, message):
     results = grade(make(tmp_path))
     assert results.score == 0 and results.max_score == 100 and results.isolation == "none (nothing ran)"
@@ -141,8 +154,20 @@ def test_what_is_no_submission_gets_a_report_with_zero_and_the_reason(tmp_path, 
 
 def test_the_cli_writes_a_report_for_a_broken_zip(tmp_path):
     (tmp_path / "bad.zip").write_bytes(b"PK\3\4 broken")
-    run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(tmp_path / "bad.zip"), "--json",
-                          str(tmp_path / "r.json"), "--quiet"], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder.cli",
+            "grade",
+            str(tmp_path / "bad.zip"),
+            "--json",
+            str(tmp_path / "r.json"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0 and "not a readable zip archive" in (tmp_path / "r.json").read_text()
 
 

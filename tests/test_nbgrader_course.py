@@ -1,5 +1,6 @@
 """`mygrad nbgrader init` and the course it writes, with the real nbgrader: the course id, a working
 zip_collect, edited files never overwritten, and a config that stops nbgrader when the kit is missing."""
+
 import os
 import shutil
 import sqlite3
@@ -23,9 +24,14 @@ def run(args, cwd, env, ok=True):
 @pytest.fixture
 def course(tmp_path):
     pytest.importorskip("nbgrader", reason="install the nbgrader extra: pip install -e '.[nbgrader]'")
-    env = dict(os.environ, HOME=str(tmp_path / "home"), JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
-               JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"), JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-run"),
-               PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = dict(
+        os.environ,
+        HOME=str(tmp_path / "home"),
+        JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
+        JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-run"),
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
     course = tmp_path / "course"
     run([BIN / "mygrad", "nbgrader", "init", course, "--course-id", "ml101"], tmp_path, env)
     run([BIN / "nbgrader", "generate_assignment", "mygrad"], course, env)
@@ -85,8 +91,7 @@ def test_nbgrader_stops_with_a_clear_message_when_the_kit_cannot_be_imported(cou
     shadow = tmp_path / "no-kit" / "autograder"
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'autograder'\")\n")
-    done = run([BIN / "nbgrader", "autograde", "mygrad"], course, dict(env, PYTHONPATH=str(shadow.parent)),
-               ok=False)
+    done = run([BIN / "nbgrader", "autograde", "mygrad"], course, dict(env, PYTHONPATH=str(shadow.parent)), ok=False)
     assert "the mygrad kit cannot be imported here" in done.stderr and "python -c 'import autograder'" in done.stderr
     assert not (course / "autograded").exists() and gradebook_rows(course, "submitted_notebook") == 0
     run([BIN / "nbgrader", "autograde", "mygrad"], course, env)  # with the kit: graded
@@ -95,5 +100,6 @@ def test_nbgrader_stops_with_a_clear_message_when_the_kit_cannot_be_imported(cou
 
 def test_the_parallel_summary_takes_the_median_of_an_even_class():
     from autograder.nbgrader.parallel import summary
+
     text = summary({"ada": (100.0, 100.0), "bea": (0.0, 100.0), "cy": (40.0, 100.0), "dan": (60.0, 100.0)}, [])
     assert "mean 50.00, median 50.00, lowest 0, highest 100 (of 100); 1 full marks, 1 zero" in text, text

@@ -3,6 +3,7 @@
 Hermetic: the course and every Jupyter folder live in a temporary directory. The exact scores come from
 nbgrader's export and gradebook, and are compared with `mygrad grade` on the same code as a folder.
 """
+
 import csv
 import os
 import shutil
@@ -19,8 +20,14 @@ from autograder.nbgrader.notebook import answers_of, filled
 
 pytestmark = pytest.mark.slow  # the real nbgrader, end to end
 BIN = Path(sys.executable).parent
-HIDDEN_TEXT = ["check_closure", "wrong_order_variants", "def test_", "BEGIN HIDDEN", "autograder.hidden",
-               "training_variants"]
+HIDDEN_TEXT = [
+    "check_closure",
+    "wrong_order_variants",
+    "def test_",
+    "BEGIN HIDDEN",
+    "autograder.hidden",
+    "training_variants",
+]
 BUG = samples.load("bugs")["assign-in-add"]["edit"][0]
 
 
@@ -62,9 +69,14 @@ def folder_score(tmp_path, name, kind="bugs"):
 def course(tmp_path_factory):
     pytest.importorskip("nbgrader", reason="install the nbgrader extra: pip install -e '.[nbgrader]'")
     top = tmp_path_factory.mktemp("nbgrader")
-    env = dict(os.environ, HOME=str(top / "home"), JUPYTER_CONFIG_DIR=str(top / "jupyter-config"),
-               JUPYTER_DATA_DIR=str(top / "jupyter-data"), JUPYTER_RUNTIME_DIR=str(top / "jupyter-runtime"),
-               PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")  # nbgrader runs alembic from PATH
+    env = dict(
+        os.environ,
+        HOME=str(top / "home"),
+        JUPYTER_CONFIG_DIR=str(top / "jupyter-config"),
+        JUPYTER_DATA_DIR=str(top / "jupyter-data"),
+        JUPYTER_RUNTIME_DIR=str(top / "jupyter-runtime"),
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )  # nbgrader runs alembic from PATH
     course = top / "course"
     run([str(BIN / "mygrad"), "nbgrader", "init", str(course)], top, env)
     with open(course / "nbgrader_config.py", "a") as config:
@@ -74,8 +86,12 @@ def course(tmp_path_factory):
     submit(course, "solved", answers)
     submit(course, "untouched", None)
     submit(course, "buggy", answers, ("code-engine", BUG["find"], BUG["replace"]))
-    submit(course, "looping", answers, ("code-engine", "self.grad += (out.data > 0) * out.grad",
-                                        "while True:\n                pass"))
+    submit(
+        course,
+        "looping",
+        answers,
+        ("code-engine", "self.grad += (out.data > 0) * out.grad", "while True:\n                pass"),
+    )
     submit(course, "broken", answers, ("code-nn", "class Layer(Module):", "class Layer(Module:"))
     submit(course, "reorganised", answers, reshape=reorganise)
     submit(course, "deleted", answers, reshape=delete_nn_cell)
@@ -92,8 +108,12 @@ def exported(course):
 
 def task_scores(course, student):
     from nbgrader.api import Gradebook
+
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        return {f"task{i}": gb.find_grade(f"grade-task{i}", "mygrad", "mygrad", student).score for i in range(len(catalogue.load()))}
+        return {
+            f"task{i}": gb.find_grade(f"grade-task{i}", "mygrad", "mygrad", student).score
+            for i in range(len(catalogue.load()))
+        }
 
 
 def test_exact_scores_from_nbgrader_export(course, tmp_path):
@@ -136,8 +156,11 @@ def test_feedback_names_the_mistake_and_no_hidden_test_leaks(course):
 def test_parallel_command_records_the_same_grades(course):
     course, env = course
     serial = exported(course)
-    done = run([str(BIN / "mygrad"), "nbgrader", "autograde", "mygrad", "--jobs", "2", "--force",
-                "--request-timeout", "2.0"], course, env)
+    done = run(
+        [str(BIN / "mygrad"), "nbgrader", "autograde", "mygrad", "--jobs", "2", "--force", "--request-timeout", "2.0"],
+        course,
+        env,
+    )
     run([str(BIN / "nbgrader"), "export"], course, env)
     assert exported(course) == serial
     said = done.stdout + done.stderr  # each student's score as it finishes, then a summary

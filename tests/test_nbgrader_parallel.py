@@ -1,5 +1,6 @@
 """`mygrad nbgrader autograde` spends nothing on what grades nothing: no nbgrader imports in the grading parent,
 nbgrader started without its slow optional import, and no work for submissions nbgrader will not record."""
+
 import subprocess
 import sys
 
@@ -39,7 +40,10 @@ def test_the_grading_parent_imports_no_nbformat_or_nbgrader():
 
 def test_nbgrader_starts_without_the_iri_grammar():
     pytest.importorskip("nbgrader", reason="install the nbgrader extra: pip install -e '.[nbgrader]'")
-    done = subprocess.run([sys.executable, "-P", "-X", "importtime", "-m", "autograder.nbgrader.app", "--version"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-P", "-X", "importtime", "-m", "autograder.nbgrader.app", "--version"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and "nbgrader version" in done.stdout, done.stderr[-2000:]
     assert "jsonschema._format" in done.stderr and "rfc3987_syntax.syntax_helpers" not in done.stderr

@@ -1,5 +1,6 @@
 """The generated notebook: valid nbgrader metadata, runs clean when solved, fails only at stubs when not,
 and turns back into a package that grades like the folder it came from."""
+
 from pathlib import Path
 
 import nbformat
@@ -16,13 +17,19 @@ nbclient = pytest.importorskip("nbclient", reason="install the nbgrader extra: p
 
 def execute(nb):
     nbclient.NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True).execute()
-    return [(c.metadata.get("nbgrader", {}).get("grade_id"), o) for c in nb.cells if c.cell_type == "code"
-            for o in c.get("outputs", []) if o.output_type == "error"]
+    return [
+        (c.metadata.get("nbgrader", {}).get("grade_id"), o)
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
 
 
 def stubbed(nb):
     """What `nbgrader generate_assignment` makes of it with the course's config (its stub step)."""
     from autograder.nbgrader.stubs import MygradStubs
+
     return MygradStubs().preprocess(nb, {})[0]
 
 
@@ -65,8 +72,9 @@ def test_untouched_notebook_grades_like_untouched_exercises(tmp_path):
     """The same statuses and tags (not-implemented, needs-earlier-task) whichever path the stubs came from."""
     assert write_package(stubbed(build_notebook()), tmp_path) == []
     from_notebook, from_folder = grade(tmp_path), grade(KIT_ROOT / "exercises")
-    assert [(t.name, t.status, t.tags) for t in from_notebook.tests] == \
-        [(t.name, t.status, t.tags) for t in from_folder.tests]
+    assert [(t.name, t.status, t.tags) for t in from_notebook.tests] == [
+        (t.name, t.status, t.tags) for t in from_folder.tests
+    ]
     assert from_folder.score == 0 and all(t.status == "failed" for t in from_folder.tests)
     said = " ".join(t.output for t in from_notebook.tests)
     assert all(f"{task} is not started" in said for task in catalogue.load()), said
@@ -86,11 +94,14 @@ def test_a_task_added_to_the_catalogue_gets_its_section_and_grade_cell(tmp_path)
     for folder in ("solutions", "mygrad_ref", "docs"):
         shutil.copytree(KIT_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     with open(tmp_path / "solutions" / "tasks.toml", "a") as catalogue_file:
-        catalogue_file.write('\n[[task]]\nid = "task6"\ntitle = "Softmax"\nfiles = ["mygrad/extra.py"]\n'
-                             'lesson = "docs/lessons/task6-softmax.md"\npoints = 0\nprerequisites = []\n'
-                             'hints = ["Sum."]\nexample = """\nassert softmax([1]) == [1]\n"""\n')
+        catalogue_file.write(
+            '\n[[task]]\nid = "task6"\ntitle = "Softmax"\nfiles = ["mygrad/extra.py"]\n'
+            'lesson = "docs/lessons/task6-softmax.md"\npoints = 0\nprerequisites = []\n'
+            'hints = ["Sum."]\nexample = """\nassert softmax([1]) == [1]\n"""\n'
+        )
     (tmp_path / "solutions" / "mygrad" / "extra.py").write_text(
-        "def softmax(xs):\n    ### BEGIN SOLUTION task6\n    return xs\n    ### END SOLUTION\n")
+        "def softmax(xs):\n    ### BEGIN SOLUTION task6\n    return xs\n    ### END SOLUTION\n"
+    )
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in build_notebook(tmp_path).cells}
     ids = list(cells)
     assert "code-extra" in ids and "grade-task6" in ids and ids.index("code-extra") < ids.index("grade-task6")

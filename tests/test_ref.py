@@ -1,4 +1,5 @@
 """The reference engine: gradients agree with central differences; deep graphs; the lesson's numbers."""
+
 import math
 import random
 
@@ -25,8 +26,8 @@ def test_gradients_match_central_differences(spec):
     nodes[-1].backward()
     for i, x in enumerate(spec["leaves"]):
         h = 1e-6
-        up = float_root(spec, spec["leaves"][:i] + [x + h] + spec["leaves"][i + 1:])
-        down = float_root(spec, spec["leaves"][:i] + [x - h] + spec["leaves"][i + 1:])
+        up = float_root(spec, spec["leaves"][:i] + [x + h] + spec["leaves"][i + 1 :])
+        down = float_root(spec, spec["leaves"][:i] + [x - h] + spec["leaves"][i + 1 :])
         if up is None or down is None:  # the nudge left the safe domain (e.g. across relu's kink)
             continue
         numeric = (up - down) / (2 * h)
@@ -49,8 +50,14 @@ def test_lesson_graph_gives_10_and_accumulates():
 
 def test_constants_on_both_sides():
     a = Value(4.0)
-    for expr, value, grad in ((lambda: 5 - a, 1.0, -1.0), (lambda: 2 / a, 0.5, -0.125), (lambda: 3 * a, 12.0, 3.0),
-                              (lambda: 1 + a, 5.0, 1.0), (lambda: a - 1, 3.0, 1.0), (lambda: -a, -4.0, -1.0)):
+    for expr, value, grad in (
+        (lambda: 5 - a, 1.0, -1.0),
+        (lambda: 2 / a, 0.5, -0.125),
+        (lambda: 3 * a, 12.0, 3.0),
+        (lambda: 1 + a, 5.0, 1.0),
+        (lambda: a - 1, 3.0, 1.0),
+        (lambda: -a, -4.0, -1.0),
+    ):
         a.grad = 0.0
         out = expr()
         out.backward()
@@ -119,7 +126,7 @@ def test_training_fits_the_lesson_data():
 
 
 def test_warmups():
-    f = lambda x: 3 * x ** 2 - 4 * x + 5  # noqa: E731
+    f = lambda x: 3 * x**2 - 4 * x + 5  # noqa: E731
     assert forward_difference(f, 3.0) == pytest.approx(14.0, rel=1e-4)
     assert central_difference(f, 3.0) == pytest.approx(14.0, rel=1e-7)
     assert partials_of_d(2, -3, 10) == (-3.0, 2.0, 1.0)

@@ -1,5 +1,6 @@
 """`mygrad release`: the student repository holds no answer, its links work, and its self-check runs from
 a fresh venv with only what its README installs."""
+
 import json
 import os
 import re
@@ -36,8 +37,11 @@ def secrets():
     """Non-trivial lines of every solution body, of the reference and of the hidden suites, minus the lines
     that the public part of the kit (solutions/ outside the fences, the given draw.py) also holds."""
     public = set()
-    for path in [*(KIT_ROOT / "solutions").rglob("*.py"), *(KIT_ROOT / "solutions").glob("*.toml"),
-                 KIT_ROOT / "mygrad_ref" / "draw.py"]:
+    for path in [
+        *(KIT_ROOT / "solutions").rglob("*.py"),
+        *(KIT_ROOT / "solutions").glob("*.toml"),
+        KIT_ROOT / "mygrad_ref" / "draw.py",
+    ]:
         text = path.read_text()
         body = set(fenced_lines(text))
         public |= {line.strip() for line in text.splitlines()} - body
@@ -69,8 +73,17 @@ def test_release_holds_no_answer(out):
 
 
 def test_release_has_what_students_need(out):
-    for rel in ("README.md", "requirements.txt", ".gitignore", "exercises/conftest.py", "exercises/mygrad/engine.py",
-                "docs/student-guide.md", "docs/contract.md", "docs/tasks.md", "docs/lessons/task2-backward.md"):
+    for rel in (
+        "README.md",
+        "requirements.txt",
+        ".gitignore",
+        "exercises/conftest.py",
+        "exercises/mygrad/engine.py",
+        "docs/student-guide.md",
+        "docs/contract.md",
+        "docs/tasks.md",
+        "docs/lessons/task2-backward.md",
+    ):
         assert (out / rel).is_file(), rel
     assert ".mygrad-progress.json" in (out / ".gitignore").read_text()
     for stub in (out / "exercises" / "mygrad").glob("*.py"):
@@ -94,19 +107,29 @@ def test_every_relative_link_resolves(out):
 def test_notebooks_check_themselves_with_the_public_checks(out, tmp_path):
     nbclient = pytest.importorskip("nbclient", reason="install the nbgrader extra: pip install -e '.[nbgrader]'")
     import nbformat
+
     copy = tmp_path / "repo"
     shutil.copytree(out, copy, ignore=shutil.ignore_patterns(".venv"))
     books = sorted((copy / "notebooks").glob("*.ipynb"))
-    assert [b.name for b in books] == ["task0-warmup.ipynb", "task1-engine.ipynb", "task4-nn.ipynb", "task5-train.ipynb"]
+    assert [b.name for b in books] == [
+        "task0-warmup.ipynb",
+        "task1-engine.ipynb",
+        "task4-nn.ipynb",
+        "task5-train.ipynb",
+    ]
     for book in books:  # the untouched notebook: its checks say "not started"; then with the model answer: done
         nb = nbformat.read(book, as_version=4)
-        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(book.parent)}}).execute()
+        nbclient.NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(book.parent)}}
+        ).execute()
         text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
         assert "mygrad self-check" in text and "not started" in text, text
         module = book.stem.split("-")[1]
         cell = next(c for c in nb.cells if c.source.startswith("%%writefile"))
         cell.source = cell.source.splitlines()[0] + "\n" + (KIT_ROOT / "solutions/mygrad" / f"{module}.py").read_text()
-        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(book.parent)}}).execute()
+        nbclient.NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(book.parent)}}
+        ).execute()
         text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
         for task in re.findall(r"task\d", book.stem + ("task2 task3" if module == "engine" else "")):
             assert re.search(rf"\[x\] {task} .* done", text), text
@@ -130,15 +153,20 @@ def test_self_check_runs_from_a_fresh_venv(out):
     setup = subprocess.run(["bash", "-c", readme_setup(out)], cwd=out, capture_output=True, text=True, timeout=600)
     assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-2000:]
     assert "include-system-site-packages = false" in (out / ".venv" / "pyvenv.cfg").read_text()
-    run = subprocess.run([str(out / ".venv" / "bin" / "pytest"), "exercises/"], cwd=out, capture_output=True,
-                         text=True, timeout=600)
+    run = subprocess.run(
+        [str(out / ".venv" / "bin" / "pytest"), "exercises/"], cwd=out, capture_output=True, text=True, timeout=600
+    )
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
     assert "mygrad self-check" in run.stdout and "task0" in run.stdout, run.stdout[-3000:]
     assert "Error" not in run.stderr, run.stderr
     # every self-check command the README and the guide show (but --watch, which waits for a save)
-    commands = [line.split("#")[0].strip() for page in ("README.md", "docs/student-guide.md")
-                for block in re.findall(r"```bash\n(.*?)```", (out / page).read_text(), re.S)
-                for line in block.splitlines() if line.startswith(".venv/bin/pytest") and "--watch" not in line]
+    commands = [
+        line.split("#")[0].strip()
+        for page in ("README.md", "docs/student-guide.md")
+        for block in re.findall(r"```bash\n(.*?)```", (out / page).read_text(), re.S)
+        for line in block.splitlines()
+        if line.startswith(".venv/bin/pytest") and "--watch" not in line
+    ]
     assert len(commands) >= 5, commands
     for command in commands:
         proc = subprocess.run(["bash", "-c", command], cwd=out, capture_output=True, text=True, timeout=600)
@@ -149,7 +177,13 @@ def test_self_check_runs_from_a_fresh_venv(out):
     for path in (KIT_ROOT / "solutions" / "mygrad").glob("*.py"):
         shutil.copy(path, done / "exercises" / "mygrad" / path.name)
     code = re.search(r"## Draw your graphs.*?```python\n(.*?)```", (out / "docs/student-guide.md").read_text(), re.S)[1]
-    draw = subprocess.run([str(out / ".venv/bin/python"), "-c", code], cwd=done / "exercises", capture_output=True,
-                          text=True, timeout=120, env={"PATH": os.environ["PATH"], "DISPLAY": ""})
+    draw = subprocess.run(
+        [str(out / ".venv/bin/python"), "-c", code],
+        cwd=done / "exercises",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": os.environ["PATH"], "DISPLAY": ""},
+    )
     assert draw.returncode == 0, draw.stderr
     assert "<svg" in (done / "exercises" / "graph.svg").read_text()

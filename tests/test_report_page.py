@@ -1,5 +1,6 @@
 """The report as a page (`mygrad grade --html`): a failed graph check is drawn, the first wrong node in red,
 and a person looking at it in a browser sees the feedback, the numbers and the picture."""
+
 import re
 import subprocess
 import sys
@@ -13,8 +14,11 @@ from autograder.catalogue import KIT_ROOT
 def test_a_buggy_submission_s_page_shows_the_wrong_node_in_red(tmp_path):
     folder = samples.materialize(samples.load("bugs")["mul-without-out-grad"], tmp_path / "submission")
     page = tmp_path / "report.html"
-    subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(folder), "--quiet", "--html", str(page)],
-                   check=True, cwd=KIT_ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "autograder.cli", "grade", str(folder), "--quiet", "--html", str(page)],
+        check=True,
+        cwd=KIT_ROOT,
+    )
     dom = chromium("--dump-dom", page.as_uri())
     text = re.sub(r"<[^>]+>", " ", dom)
     assert "missing-chain-factor" in text and "* backward, called directly" in text

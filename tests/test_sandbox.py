@@ -1,4 +1,5 @@
 """The sandbox on its own: hostile worker scripts in both isolation modes."""
+
 import os
 import shutil
 import socket
@@ -53,18 +54,32 @@ def test_answers_many_requests_with_one_process(tmp_path, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("body, kind, detail", [
-    ("while request['x']: pass\nanswer(request, ok=1)", "timeout", "no answer within 1.5 s"),
-    ("import time\ntime.sleep(1000 * request['x'])\nanswer(request, ok=1)", "timeout", "no answer"),
-    ("b = bytearray(request['x'] << 32)\nanswer(request, ok=1)", "out-of-memory", "ran out of memory"),
-    ("os._exit(0) if request['x'] else answer(request, ok=1)", "exited", "exited with status 0"),
-    ("sys.exit(3) if request['x'] else answer(request, ok=1)", "exited", "status 3"),
-    ("import ctypes\nctypes.string_at(0) if request['x'] else answer(request, ok=1)", "crashed", "SIGSEGV"),
-    ("out.write('not json\\n') if request['x'] else answer(request, ok=1)\nout.flush()", "bad-response", "not valid"),
-    ("out.write('{\"id\": 99}\\n') if request['x'] else answer(request, ok=1)\nout.flush()", "bad-response", "belong"),
-    ("out.write('{\"id\": %d, \"ok\": NaN}\\n' % request['id']) if request['x'] else answer(request, ok=1)\nout.flush()",
-     "bad-response", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "body, kind, detail",
+    [
+        ("while request['x']: pass\nanswer(request, ok=1)", "timeout", "no answer within 1.5 s"),
+        ("import time\ntime.sleep(1000 * request['x'])\nanswer(request, ok=1)", "timeout", "no answer"),
+        ("b = bytearray(request['x'] << 32)\nanswer(request, ok=1)", "out-of-memory", "ran out of memory"),
+        ("os._exit(0) if request['x'] else answer(request, ok=1)", "exited", "exited with status 0"),
+        ("sys.exit(3) if request['x'] else answer(request, ok=1)", "exited", "status 3"),
+        ("import ctypes\nctypes.string_at(0) if request['x'] else answer(request, ok=1)", "crashed", "SIGSEGV"),
+        (
+            "out.write('not json\\n') if request['x'] else answer(request, ok=1)\nout.flush()",
+            "bad-response",
+            "not valid",
+        ),
+        (
+            "out.write('{\"id\": 99}\\n') if request['x'] else answer(request, ok=1)\nout.flush()",
+            "bad-response",
+            "belong",
+        ),
+        (
+            "out.write('{\"id\": %d, \"ok\": NaN}\\n' % request['id']) if request['x'] else answer(request, ok=1)\nout.flush()",
+            "bad-response",
+            "not valid JSON",
+        ),
+    ],
+)
 def test_failures_are_named_and_a_fresh_process_serves_the_next_request(tmp_path, mode, body, kind, detail):
     with worker(tmp_path, body, mode) as w:
         outcome = w.request({"x": 1})
@@ -160,8 +175,10 @@ def test_string_sets_iterate_the_same_way_on_every_run(tmp_path, mode):
 
 
 def test_rlimit_mode_never_runs_student_code_as_root(tmp_path):
-    with worker(tmp_path, "answer(request, uid=os.getuid())", "rlimit") as a, \
-            worker(tmp_path, "answer(request, uid=os.getuid())", "rlimit") as b:
+    with (
+        worker(tmp_path, "answer(request, uid=os.getuid())", "rlimit") as a,
+        worker(tmp_path, "answer(request, uid=os.getuid())", "rlimit") as b,
+    ):
         uids = [a.request({}).response["uid"], b.request({}).response["uid"]]
         if os.geteuid() == 0:  # a uid of each worker's own: killing one worker's processes spares the other's
             assert 0 not in uids and uids[0] != uids[1] and a.mode.startswith(f"rlimit (uid {uids[0]}")

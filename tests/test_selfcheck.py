@@ -1,5 +1,6 @@
 """The self-check plugin (exercises/conftest.py) as a student meets it: each failing check's own hint, hints
 in levels on request, remembered progress, an open challenge shown apart, one line per outcome."""
+
 import ast
 import json
 import re
@@ -28,8 +29,11 @@ def public_checks():
     for path in sorted((KIT_ROOT / "solutions" / "tests").glob("test_*.py")):
         tree = ast.parse(path.read_text())
         task = re.search(r"pytest\.mark\.(task\d+)", path.read_text())[1]
-        found += [(task, node.name) for node in tree.body if isinstance(node, ast.FunctionDef)
-                  and node.name.startswith("test_")]
+        found += [
+            (task, node.name)
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+        ]
     return found
 
 
@@ -41,7 +45,9 @@ def test_every_check_has_hints_in_levels_and_every_entry_a_check():
         for key, entry in entries.items():
             hints = entry["hints"]
             assert len(hints) >= 2 and hints[0].rstrip().endswith("?"), f"{key}: a question first, then more"
-            assert not re.search(r"\+=|\breturn \w|\bdef ", " ".join(hints[:2])), f"{key}: no code before the last level"
+            assert not re.search(r"\+=|\breturn \w|\bdef ", " ".join(hints[:2])), (
+                f"{key}: no code before the last level"
+            )
     names = {name for _, name in checks}
     for task in TASKS.values():
         for key in task.get("checks", {}):
@@ -49,8 +55,24 @@ def test_every_check_has_hints_in_levels_and_every_entry_a_check():
 
 
 def run(submission, *args, cwd=KIT_ROOT):
-    proc = subprocess.run([sys.executable, "-m", "pytest", str(KIT_ROOT / "exercises"), "-q", "-p", "no:cacheprovider",
-                           "--submission", str(submission), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(KIT_ROOT / "exercises"),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--submission",
+            str(submission),
+            *args,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -61,6 +83,7 @@ def table(output):
 @pytest.fixture
 def edited(tmp_path):
     """A copy of the model answers with edits (find, replace) in one file."""
+
     def make(file, *edits):
         shutil.copytree(KIT_ROOT / "solutions" / "mygrad", tmp_path / "mygrad")
         path = tmp_path / "mygrad" / file
@@ -70,6 +93,7 @@ def edited(tmp_path):
             text = text.replace(find, replace)
         path.write_text(text)
         return tmp_path
+
     return make
 
 
@@ -113,11 +137,16 @@ def test_central_difference_bug_fails_only_its_own_check(edited):
 
 def test_recursive_sort_is_done_with_the_challenge_open_and_one_line(edited):
     start = "    ### BEGIN SOLUTION task2\n    order, visited = [], set()"
-    folder = edited("engine.py", (start, "    ### BEGIN SOLUTION task2\n    return _sort(root, [], set())\n"
-                                         "    order, visited = [], set()"),
-                    ("def topological_sort(root):", "def _sort(v, order, seen):\n    if v not in seen:\n"
-                     "        seen.add(v)\n        for c in v._prev:\n            _sort(c, order, seen)\n"
-                     "        order.append(v)\n    return order\n\n\ndef topological_sort(root):"))
+    folder = edited(
+        "engine.py",
+        (start, "    ### BEGIN SOLUTION task2\n    return _sort(root, [], set())\n    order, visited = [], set()"),
+        (
+            "def topological_sort(root):",
+            "def _sort(v, order, seen):\n    if v not in seen:\n"
+            "        seen.add(v)\n        for c in v._prev:\n            _sort(c, order, seen)\n"
+            "        order.append(v)\n    return order\n\n\ndef topological_sort(root):",
+        ),
+    )
     code, out = run(folder, "--progress", "none", "-m", "task2", "-rA")
     assert re.search(r"\[x\] task2 .* done .*; challenge open: a 3,000-node chain needs an explicit stack", out), out
     assert re.search(r"RecursionError in engine.py, line \d+, _sort\(\): more than \d+ nested calls", out), out
@@ -142,11 +171,14 @@ def test_hints_go_one_level_further_per_request_and_progress_is_remembered(edite
     assert hints[2] not in out  # the table shows a failing check's hint only for tasks run now
 
 
-@pytest.mark.parametrize("sample, file, edits, task", [
-    ("rsub-backwards", None, None, "task3"),
-    ("detached negation", "engine.py", [("return self * -1", "return Value(-self.data)")], "task3"),
-    ("bias as a number", "nn.py", [("self.b)", "self.b.data)")], "task4"),
-])
+@pytest.mark.parametrize(
+    "sample, file, edits, task",
+    [
+        ("rsub-backwards", None, None, "task3"),
+        ("detached negation", "engine.py", [("return self * -1", "return Value(-self.data)")], "task3"),
+        ("bias as a number", "nn.py", [("self.b)", "self.b.data)")], "task4"),
+    ],
+)
 def test_public_checks_catch_the_bugs_they_used_to_miss(edited, tmp_path, sample, file, edits, task):
     folder = samples.materialize(BUGS[sample], tmp_path / "s") if sample in BUGS else edited(file, *edits)
     code, out = run(folder, "--progress", "none", "-m", task)
@@ -154,7 +186,9 @@ def test_public_checks_catch_the_bugs_they_used_to_miss(edited, tmp_path, sample
 
 
 def test_a_failed_graph_check_is_drawn_on_a_page_beside_the_progress_file(edited):
-    folder = edited("engine.py", ("for node in reversed(topological_sort(self)):", "for node in topological_sort(self):"))
+    folder = edited(
+        "engine.py", ("for node in reversed(topological_sort(self)):", "for node in topological_sort(self):")
+    )
     code, out = run(folder, "-m", "task2")
     page = folder / "mygrad-report.html"
     assert f"a picture of the graph that went wrong: {page}" in out, out

@@ -1,5 +1,6 @@
 """The trust boundary: what runs in the sandbox knows no answer, and no submission earns points without an
 engine, gets at the grader through its channels, or leaves anything behind."""
+
 import ast
 import json
 import os
@@ -60,7 +61,11 @@ def test_the_worker_holds_no_derivative_rule():
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "math":
                 assert node.attr == "isfinite", f"{name}: math.{node.attr}"
-            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Attribute) and node.target.attr == "grad":
+            if (
+                isinstance(node, ast.AugAssign)
+                and isinstance(node.target, ast.Attribute)
+                and node.target.attr == "grad"
+            ):
                 # the only gradient arithmetic: a coefficient the grader sent, times out.grad
                 assert enclosing(tree, node) >= {"asked_node", "_backward"}, (name, ast.unparse(node))
                 assert ast.unparse(node.value) == "c * out.grad", (name, ast.unparse(node))
@@ -106,13 +111,19 @@ def test_sigterm_to_the_grader_ends_the_worker_and_removes_its_folders(tmp_path,
     private = private_tmp
     submission = samples.materialize(samples.load("hostile")["endless-loop-in-add"], tmp_path / "submission")
     env = {**os.environ, "TMPDIR": str(private)}
-    grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(submission), "--quiet"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "autograder.cli", "grade", str(submission), "--quiet"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     give_up = time.monotonic() + 120  # the sandbox's copy of the submission: there while a worker may run
     while not list(private.glob("mygrad-sandbox-*")) and grader.poll() is None and time.monotonic() < give_up:
         time.sleep(0.05)
     assert grader.poll() is None and list(private.glob("mygrad-sandbox-*")), (
-        f"the grade never reached its sandbox: {grader.poll()} {grader.stderr.read() if grader.poll() else ''}")
+        f"the grade never reached its sandbox: {grader.poll()} {grader.stderr.read() if grader.poll() else ''}"
+    )
     time.sleep(1.0)  # a worker of the looping submission is running now (or a fresh one starting)
     grader.send_signal(signal.SIGTERM)
     _, err = grader.communicate(timeout=30)
@@ -127,6 +138,7 @@ def test_a_sandbox_that_cannot_start_stops_the_grade_instead_of_blaming_the_stud
     hidden.mkdir(mode=0o700)
     monkeypatch.setattr(tempfile, "tempdir", str(hidden))
     from autograder.grade import GradingError
+
     if os.geteuid() != 0:
         pytest.skip("only root runs workers under uids of their own (CI runs as root)")
     with pytest.raises(GradingError, match="cannot be entered|could not start"):

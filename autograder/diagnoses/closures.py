@@ -3,6 +3,7 @@
 check_closure, check_expression and check_ops_graph (autograder/checks.py) ask here which mistake, if any,
 gives the numbers the student's closures gave.
 """
+
 from __future__ import annotations
 
 from .. import experiments
@@ -11,16 +12,25 @@ from ..compare import close, non_finite
 
 def closure_variants(op, x, y, k, out_data, preset, g):
     """What common wrong closures would give for (a.grad, b.grad): [(code, grads)]."""
-    local = {'add': (1.0, 1.0), 'mul': (y, x), 'add_self': (2.0,), 'mul_self': (2 * x,),
-             'pow': (k * x ** (k - 1) if k is not None and (x > 0 or float(k).is_integer()) else None,),
-             'tanh': (1 - out_data ** 2,), 'exp': (out_data,), 'log': (1 / x if x else None,),
-             'relu': (1.0 if out_data > 0 else 0.0,)}.get(op)
+    local = {
+        'add': (1.0, 1.0),
+        'mul': (y, x),
+        'add_self': (2.0,),
+        'mul_self': (2 * x,),
+        'pow': (k * x ** (k - 1) if k is not None and (x > 0 or float(k).is_integer()) else None,),
+        'tanh': (1 - out_data**2,),
+        'exp': (out_data,),
+        'log': (1 / x if x else None,),
+        'relu': (1.0 if out_data > 0 else 0.0,),
+    }.get(op)
     if local is None or None in local:  # an operation the kit added later: no known variants
         return []
-    variants = [('closure-does-nothing', list(preset)),
-                ('assign-not-accumulate', [d * g for d in local]),
-                ('missing-chain-factor', [p + d for p, d in zip(preset, local)]),
-                ('assign-not-accumulate', [d for d in local])]  # both mistakes at once
+    variants = [
+        ('closure-does-nothing', list(preset)),
+        ('assign-not-accumulate', [d * g for d in local]),
+        ('missing-chain-factor', [p + d for p, d in zip(preset, local)]),
+        ('assign-not-accumulate', [d for d in local]),
+    ]  # both mistakes at once
     if op == 'add_self':
         variants.append(('assign-not-accumulate', [1.0 * g]))
     if op == 'mul_self':
@@ -29,11 +39,11 @@ def closure_variants(op, x, y, k, out_data, preset, g):
         variants.append(('mul-uses-own-input', [preset[0] + x * g, preset[1] + y * g]))
         variants.insert(0, ('uses-grad-not-data', [preset[0] + preset[1] * g, preset[1] + preset[0] * g]))
     if op == 'tanh':
-        variants.append(('tanh-uses-input', [preset[0] + (1 - x ** 2) * g]))
+        variants.append(('tanh-uses-input', [preset[0] + (1 - x**2) * g]))
     if op == 'relu' and x == 0:
         variants.append(('relu-at-zero', [preset[0] + g]))
     if op == 'pow':  # the exponent kept, not lowered: `k * x ** k`, or `x ** k-1`, which is `(x ** k) - 1`
-        kept = k * x ** k
+        kept = k * x**k
         variants += [('pow-exponent-not-lowered', [preset[0] + d]) for d in (kept * g, (kept - 1) * g, kept - g)]
     return variants
 
@@ -53,8 +63,15 @@ def raised_mistake(op, x, message) -> str | None:
 
 def expression_mistake(got, want, reached) -> str:
     """The code of one wrong gradient of an expression with constants (backpropagated from out.grad=1)."""
-    return ('non-finite' if non_finite(got) else 'children-not-recorded' if not reached and want != 0 else
-            'closure-does-nothing' if close(got, 0.0) else 'wrong-local-derivative')
+    return (
+        'non-finite'
+        if non_finite(got)
+        else 'children-not-recorded'
+        if not reached and want != 0
+        else 'closure-does-nothing'
+        if close(got, 0.0)
+        else 'wrong-local-derivative'
+    )
 
 
 def closure_on_input(spec, ops) -> list[float]:
@@ -64,6 +81,7 @@ def closure_on_input(spec, ops) -> list[float]:
     import mygrad_ref.engine as ref
 
     from ..worker.session import build
+
     nodes = build(ref.Value, spec)
     leaves = len(spec['leaves'])
     for node, (kind, *args) in zip(nodes[leaves:], spec['nodes']):

@@ -1,5 +1,6 @@
 """Neural networks (task 4): which common mistake in Neuron, Layer or MLP gives the output the student's module
 gave, with the grader's parameters (check_module in the task4 suite asks here)."""
+
 from __future__ import annotations
 
 import math
@@ -11,7 +12,7 @@ def rearranged(nums, sizes, code):
     """The parameters (contract order, `sizes` per neuron) a module with this mistake would effectively use."""
     out, i = [], 0
     for size in sizes:
-        block = nums[i:i + size]
+        block = nums[i : i + size]
         i += size
         out += {"bias-missing": block[:-1] + [0.0], "parameter-order": block[1:] + block[:1]}[code]
     return out
@@ -39,8 +40,10 @@ def forward(kind, args, nums, x, activation, last):
 def mistake_of(reference, kind, args, nums, sizes, x, out) -> str | None:
     """The diagnosis of a module whose output is wrong: which common mistake gives the same output."""
     same = lambda other: len(other) == len(out) and all(close(g, w) for g, w in zip(out, other))  # noqa: E731
-    variants = [("bias-missing", rearranged(nums, sizes, "bias-missing")),
-                ("parameter-order", rearranged(nums, sizes, "parameter-order"))]
+    variants = [
+        ("bias-missing", rearranged(nums, sizes, "bias-missing")),
+        ("parameter-order", rearranged(nums, sizes, "parameter-order")),
+    ]
     if kind == "neuron" or len(args) > 2:  # the nonlin flag is last: Neuron(nin, nonlin), Layer(nin, nout, nonlin)
         variants.append(("nonlin-wrong", nums, [*args[:-1], not args[-1]]))
     for name, alt, *alt_args in variants:

@@ -3,6 +3,7 @@ calls, on graphs whose closures only record that they ran (autograder/order_chec
 
 Each `*_problem` gives (what went wrong, in words; its code) or None when that run was right.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -43,9 +44,11 @@ def sort_problem(run, children, data):
     if set(order) != want:
         missing = sorted(want - set(order))
         merged = missing and all(any(data[m] == data[i] for i in order) for m in missing)
-        return (f"nodes {', '.join(f'n{i}' for i in missing)} are missing" +
-                (" (each holds the same number as a node that is listed)" if merged else ""),
-                'identity-not-value' if merged else 'topo-missing-nodes')
+        return (
+            f"nodes {', '.join(f'n{i}' for i in missing)} are missing"
+            + (" (each holds the same number as a node that is listed)" if merged else ""),
+            'identity-not-value' if merged else 'topo-missing-nodes',
+        )
     if child_after_parent(list(reversed(order)), children) is None and order[0] == n - 1:
         return ("the output comes first: the list runs root-first", 'topo-not-reversed')
     bad = child_after_parent(order, children)
@@ -71,15 +74,21 @@ def log_problem(log, children, data, first_call_ok=True):
     want = reachable(children, n - 1)
     if any(counts.get(i, 0) > 1 for i in inner):
         node = next(i for i in inner if counts.get(i, 0) > 1)
-        recursive = any(all(counts.get(i, 0) == c for i, c in paths_to(children, n - 1, d).items() if children[i])
-                        for d in (True, False))
-        return (f"n{node}'s closure was called {counts[node]} times in one backward() call",
-                'recursive-double-count' if recursive else 'topo-repeats-nodes')
+        recursive = any(
+            all(counts.get(i, 0) == c for i, c in paths_to(children, n - 1, d).items() if children[i])
+            for d in (True, False)
+        )
+        return (
+            f"n{node}'s closure was called {counts[node]} times in one backward() call",
+            'recursive-double-count' if recursive else 'topo-repeats-nodes',
+        )
     missing = [i for i in inner if i in want and i not in counts]
     if missing:
         merged = all(any(data[m] == data[i] for i in counts) for m in missing)
-        return (f"the closures of {', '.join(f'n{i}' for i in missing)} were never called",
-                'topo-keeps-state' if not first_call_ok else 'identity-not-value' if merged else 'topo-missing-nodes')
+        return (
+            f"the closures of {', '.join(f'n{i}' for i in missing)} were never called",
+            'topo-keeps-state' if not first_call_ok else 'identity-not-value' if merged else 'topo-missing-nodes',
+        )
     calls = [i for i in log if children[i]]
     bad = child_after_parent(list(reversed(calls)), children)  # a parent's closure must come first
     if bad is None:
@@ -87,8 +96,11 @@ def log_problem(log, children, data, first_call_ok=True):
     parent, child = bad
     if child_after_parent(calls, children) is None:
         return ("the closures were called leaves first, the output last", 'topo-not-reversed')
-    return (f"n{child}'s closure was called before n{parent}'s, although n{parent} uses n{child}: n{child}'s "
-            "gradient was not complete yet when it passed it on", 'topo-wrong-order')
+    return (
+        f"n{child}'s closure was called before n{parent}'s, although n{parent} uses n{child}: n{child}'s "
+        "gradient was not complete yet when it passed it on",
+        'topo-wrong-order',
+    )
 
 
 def backward_problem(run, presets, children, data):
@@ -96,12 +108,18 @@ def backward_problem(run, presets, children, data):
     grads = run['grads']
     problem = None
     if grads[-1] != 1.0:
-        problem = (f"after backward() the output's grad is {fmt(grads[-1])}, expected 1.0 (before the call "
-                   f"it was {fmt(presets[-1])})", 'root-not-seeded')
+        problem = (
+            f"after backward() the output's grad is {fmt(grads[-1])}, expected 1.0 (before the call "
+            f"it was {fmt(presets[-1])})",
+            'root-not-seeded',
+        )
     elif any(g != p for g, p in zip(grads[:-1], presets)):
         i = next(i for i, (g, p) in enumerate(zip(grads, presets)) if g != p)
-        problem = (f"backward() changed n{i}'s grad from {fmt(presets[i])} to {fmt(grads[i])} itself: it "
-                   "should only set the output's grad and call the closures", 'backward-resets-grads')
+        problem = (
+            f"backward() changed n{i}'s grad from {fmt(presets[i])} to {fmt(grads[i])} itself: it "
+            "should only set the output's grad and call the closures",
+            'backward-resets-grads',
+        )
     for k, log in enumerate(run['logs']):
         problem = problem or log_problem(log, children, data, first_call_ok=k == 0)
     return problem
@@ -112,5 +130,7 @@ def order_note(problems) -> str:
     right = sum(p is None for p in problems)
     if not right:
         return ""
-    return (f"\n  It was right in {right} of {len(problems)} runs with fresh objects: the result depends on "
-            "iteration order." + explain('order-dependent'))
+    return (
+        f"\n  It was right in {right} of {len(problems)} runs with fresh objects: the result depends on "
+        "iteration order." + explain('order-dependent')
+    )

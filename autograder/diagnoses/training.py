@@ -5,6 +5,7 @@ The wrong loops run on the reference, on the same model and loss as the training
 grader, closures that apply them), in this process, so a wrong loop gives here exactly what it gives in the
 student's worker.
 """
+
 from __future__ import annotations
 
 from ..compare import close
@@ -15,9 +16,11 @@ from ..worker import nets
 def loss_variants(preds, targets) -> dict[str, float]:
     """What mse_loss gives when it is not the sum of squared errors, by what it is instead."""
     n = len(preds)
-    return {"the mean, not the sum": sum((p - t) ** 2 for p, t in zip(preds, targets)) / n,
-            "the errors summed without squaring": sum(p - t for p, t in zip(preds, targets)),
-            "the sum of absolute errors": sum(abs(p - t) for p, t in zip(preds, targets))}
+    return {
+        "the mean, not the sum": sum((p - t) ** 2 for p, t in zip(preds, targets)) / n,
+        "the errors summed without squaring": sum(p - t for p, t in zip(preds, targets)),
+        "the sum of absolute errors": sum(abs(p - t) for p, t in zip(preds, targets)),
+    }
 
 
 def sgd_mistake(got, data, grad, lr) -> str | None:
@@ -56,8 +59,16 @@ def run(kind: str, numbers, xs, ys, steps, lr) -> tuple[list[float], list[float]
     return losses, [p.data for p in model.parameters()]
 
 
-KINDS = ("train-no-zero-grad", "lr-sign", "train-step-order:zero-after-backward", "train-step-order:step-first",
-         "loss-not-sum-of-squares", "train-forward-once", "lr-sign+train-no-zero-grad", "loss-recorded-after-update")
+KINDS = (
+    "train-no-zero-grad",
+    "lr-sign",
+    "train-step-order:zero-after-backward",
+    "train-step-order:step-first",
+    "loss-not-sum-of-squares",
+    "train-forward-once",
+    "lr-sign+train-no-zero-grad",
+    "loss-recorded-after-update",
+)
 
 
 def diagnose(losses, params, numbers, xs, ys, steps, lr, close) -> list[str]:

@@ -1,4 +1,5 @@
 """Hidden checks for task1: the backward closures of + and *, called by the grader (no student sort)."""
+
 from autograder.checks import check_closure, check_expression, check_ops_graph, every, vary
 from autograder.harness import group
 
@@ -39,5 +40,9 @@ def test_shared_input(student, reference, rng):
 @group("task1", "constants with + and *: a + 1, 2 + a, a * 3, 3 * a, sum([a, b])", weight=1)
 def test_constants(student, reference, rng):
     x, y = vary(rng, 1.5, -0.5)
-    every(*(lambda e=e: check_expression(student, reference, e, x, y)
-            for e in ("a + 1", "2 + a", "a * 3", "3 * a", "sum([a, b])", "a * b + a")))
+    every(
+        *(
+            lambda e=e: check_expression(student, reference, e, x, y)
+            for e in ("a + 1", "2 + a", "a * 3", "3 * a", "sum([a, b])", "a * b + a")
+        )
+    )

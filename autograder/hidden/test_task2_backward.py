@@ -1,5 +1,6 @@
 """Hidden checks for task2: topological_sort and backward(), on graphs whose closures only record their calls
 (so only the sort and the order of the calls are judged, whatever the student's operations do)."""
+
 from autograder.checks import Mistake
 from autograder.diagnoses import explain
 from autograder.harness import group
@@ -8,11 +9,13 @@ from autograder.strategies import KNOWN_GOOD_OPS, search
 from autograder.student import ProbeFailure
 
 # Hand-made graphs (ops add/mul only).
-SEED = {"leaves": [2.0], "nodes": [["add", 0, 0], ["mul", 0, 1], ["add", 2, 1]]}       # a; b=a+a; c=a*b; d=c+b
+SEED = {"leaves": [2.0], "nodes": [["add", 0, 0], ["mul", 0, 1], ["add", 2, 1]]}  # a; b=a+a; c=a*b; d=c+b
 DIAMOND_EQUAL = {"leaves": [1.0, 1.0], "nodes": [["mul", 0, 1], ["add", 0, 1], ["add", 2, 3]]}
 SQUARE_REUSED = {"leaves": [1.5, -2.0], "nodes": [["mul", 0, 0], ["add", 2, 1], ["mul", 3, 2], ["add", 4, 3]]}
-CHAIN_AND_FAN = {"leaves": [0.5, -1.25, 2.0], "nodes": [["mul", 0, 1], ["add", 3, 2], ["mul", 4, 3], ["add", 5, 0],
-                                                        ["mul", 6, 4]]}
+CHAIN_AND_FAN = {
+    "leaves": [0.5, -1.25, 2.0],
+    "nodes": [["mul", 0, 1], ["add", 3, 2], ["mul", 4, 3], ["add", 5, 0], ["mul", 6, 4]],
+}
 GRAPHS = (SEED, DIAMOND_EQUAL, SQUARE_REUSED, CHAIN_AND_FAN)
 
 
@@ -39,6 +42,7 @@ def test_random_graphs(student, reference, rng, seed):
     def check(spec):
         check_sort(student, reference, spec, rng, repeats=1)
         check_backward(student, reference, spec, rng, repeats=1)
+
     search(check, KNOWN_GOOD_OPS, seed)
 
 
@@ -49,7 +53,10 @@ def test_deep_graph(student, reference, rng):
         check_backward(student, reference, spec, rng, repeats=1, slow=True, what="a chain of 3,000 additions: ")
     except ProbeFailure as err:
         if err.error_type == "RecursionError" or err.kind in ("crashed", "out-of-memory"):
-            raise Mistake("challenge: backward() on a chain of 3,000 additions failed (" + err.kind + "): a "
-                          "recursive topological sort hits Python's recursion limit near depth 1,000; an explicit "
-                          "stack handles any depth." + explain("recursion-limit"), "recursion-limit") from None
+            raise Mistake(
+                "challenge: backward() on a chain of 3,000 additions failed (" + err.kind + "): a "
+                "recursive topological sort hits Python's recursion limit near depth 1,000; an explicit "
+                "stack handles any depth." + explain("recursion-limit"),
+                "recursion-limit",
+            ) from None
         raise

@@ -3,6 +3,7 @@
 Whether the parameters are in the output's graph is seen by walking the graph from the grader's process,
 never by the student's backward(): a task2 mistake is not charged again here.
 """
+
 from autograder import experiments
 from autograder.checks import close, fail, fmt
 from autograder.diagnoses.nn import mistake_of
@@ -33,39 +34,56 @@ def check_module(student, reference, kind, args, x, label, rng=None):
     call = dict(kind=kind, args=args, numbers=nums, x=x)
     want, got = reference.run("module", **call), student.run("module", **call)
     if got["count"] != want["count"]:
-        fail(f"{label}.parameters() returns {got['count']} parameters, expected {want['count']} "
-             f"({' + '.join(map(str, sizes))}: each neuron's weights and its bias)", "parameter-count")
+        fail(
+            f"{label}.parameters() returns {got['count']} parameters, expected {want['count']} "
+            f"({' + '.join(map(str, sizes))}: each neuron's weights and its bias)",
+            "parameter-count",
+        )
     if not got["all_values"]:
         fail(f"{label}.parameters() must return the Value objects themselves", "parameter-count")
     if not got["distinct"]:
         fail(f"{label}.parameters() lists the same Value more than once", "parameters-shared")
     if not got["same_objects"]:
-        fail(f"{label}.parameters() gave other Value objects on a second call: it must return the model's own "
-             "Values, not copies", "parameter-copies")
+        fail(
+            f"{label}.parameters() gave other Value objects on a second call: it must return the model's own "
+            "Values, not copies",
+            "parameter-copies",
+        )
     out, expected = got.get("out", []), want["out"]
     if want["kind"] == "value" and got.get("kind") == "list":
-        fail(f"{label}(x) returned a list; with one output neuron it must return the Value itself",
-             "layer-returns-list")
+        fail(
+            f"{label}(x) returned a list; with one output neuron it must return the Value itself", "layer-returns-list"
+        )
     if got.get("kind") != want["kind"]:
         fail(f"{label}(x) returned a {got.get('kind')}, expected a {want['kind']}")
     if len(out) == len(expected) and all(close(g, w) for g, w in zip(out, expected)):
         if not got["in_order"]:
-            fail(f"{label}.parameters() is not in contract order (each neuron's w + [b], neurons and layers in "
-                 "order)", "parameter-order")
+            fail(
+                f"{label}.parameters() is not in contract order (each neuron's w + [b], neurons and layers in order)",
+                "parameter-order",
+            )
         outputs, params = got.get("outputs", []), got.get("params", [])
         if len(outputs) != len(expected) or len(params) != want["count"]:
-            fail(f"{label}: the answer from your code's process did not number every output and parameter",
-                 "bad-response")
+            fail(
+                f"{label}: the answer from your code's process did not number every output and parameter",
+                "bad-response",
+            )
         reached = set(experiments.explore(student, outputs))
         missing = [i for i, p in enumerate(params) if p not in reached]
         if missing:
-            fail(f"{label} on x={x}: parameter {missing[0]} (in parameters() order) is not in the graph of the "
-                 "output, so backward() can never reach it", "parameters-not-in-graph")
+            fail(
+                f"{label} on x={x}: parameter {missing[0]} (in parameters() order) is not in the graph of the "
+                "output, so backward() can never reach it",
+                "parameters-not-in-graph",
+            )
         return
     code = mistake_of(reference, kind, args, nums, sizes, x, out)
     shown = ", ".join(fmt(v) for v in out)
-    fail(f"{label} with parameters set to {nums} (in parameters() order) on x={x}: output {shown}, expected "
-         f"{', '.join(fmt(v) for v in expected)}", code)
+    fail(
+        f"{label} with parameters set to {nums} (in parameters() order) on x={x}: output {shown}, expected "
+        f"{', '.join(fmt(v) for v in expected)}",
+        code,
+    )
 
 
 @group("task4", "Neuron: parameters and output", weight=2)
@@ -90,21 +108,31 @@ def test_mlp(student, reference, rng):
 @group("task4", "zero_grad() resets grads and keeps data", weight=1)
 def test_zero_grad(student, reference, rng):
     count = reference.run("zero_grad", nin=2, nouts=[3, 1], grads=[], data=[])["count"]
-    grads = [round(rng.uniform(1, 9), 3) for _ in range(count)]      # the grader's own "before" numbers
+    grads = [round(rng.uniform(1, 9), 3) for _ in range(count)]  # the grader's own "before" numbers
     data = [round(rng.uniform(-2, 2), 3) for _ in range(count)]
     got = student.run("zero_grad", nin=2, nouts=[3, 1], grads=grads, data=data)
     if got["count"] != count or len(got["grads"]) != count or len(got["data"]) != count:
         fail(f"MLP(2, [3, 1]).parameters() returns {got['count']} parameters, expected {count}", "parameter-count")
     if not got["same_objects"]:
-        fail("MLP(2, [3, 1]).parameters() gives new Value objects on each call, so zero_grad() cannot reach the "
-             "model's own Values", "parameter-copies")
+        fail(
+            "MLP(2, [3, 1]).parameters() gives new Value objects on each call, so zero_grad() cannot reach the "
+            "model's own Values",
+            "parameter-copies",
+        )
     if not all(close(g, w) for g, w in zip(got["data"], data)):
-        left = "and left the grads as they were" if all(close(g, w) for g, w in zip(got["grads"], grads)) else \
-            "as well as the grads"
-        fail(f"MLP(2, [3, 1]).zero_grad() changed the parameters' data {left}; it must only reset the grads",
-             "zero-grad-zeroes-data")
+        left = (
+            "and left the grads as they were"
+            if all(close(g, w) for g, w in zip(got["grads"], grads))
+            else "as well as the grads"
+        )
+        fail(
+            f"MLP(2, [3, 1]).zero_grad() changed the parameters' data {left}; it must only reset the grads",
+            "zero-grad-zeroes-data",
+        )
     if all(close(g, w) for g, w in zip(got["grads"], grads)):
-        fail("after setting the grads to numbers like 4.2, MLP(2, [3, 1]).zero_grad() left them as they were",
-             "zero-grad-missing")
+        fail(
+            "after setting the grads to numbers like 4.2, MLP(2, [3, 1]).zero_grad() left them as they were",
+            "zero-grad-missing",
+        )
     if not all(g == 0.0 for g in got["grads"]):
         fail(f"after zero_grad() some grads are not 0.0: {[fmt(g) for g in got['grads'][:8]]}", "zero-grad-missing")

@@ -1,5 +1,6 @@
 """Hidden checks for task5: mse_loss, sgd_step, train() step by step on the grader's model, and the student's
 own stack (MLP, engine, train()) fitting data drawn for this grade."""
+
 import random
 
 from autograder import experiments
@@ -27,13 +28,15 @@ def test_mse_loss(student, reference, rng):
         if not close(got["loss"], want["loss"]):
             kind = next((k for k, v in training.loss_variants(preds, targets).items() if close(got["loss"], v)), None)
             that = f" (that is {kind})" if kind else ""
-            fail(f"{example} is {fmt(got['loss'])}, expected {fmt(want['loss'])}{that}",
-                 "loss-not-sum-of-squares")
+            fail(f"{example} is {fmt(got['loss'])}, expected {fmt(want['loss'])}{that}", "loss-not-sum-of-squares")
         reached = experiments.reaches(student, got["root"], got["preds"])
         if not all(reached) or len(reached) != n:
-            fail(f"{example}: the loss is not built from the prediction Values themselves (prediction "
-                 f"{reached.index(False) if False in reached else 0} is not in its graph), so backward() cannot "
-                 "reach the model", "parameters-not-in-graph")
+            fail(
+                f"{example}: the loss is not built from the prediction Values themselves (prediction "
+                f"{reached.index(False) if False in reached else 0} is not in its graph), so backward() cannot "
+                "reach the model",
+                "parameters-not-in-graph",
+            )
 
 
 @group("task5", "sgd_step moves against the gradient", weight=1)
@@ -44,8 +47,10 @@ def test_sgd_step(student, reference, rng):
     want = reference.run("sgd", data=data, grads=grads, lr=lr)
     for i, (g, w) in enumerate(pairs(got, want, f"sgd_step with data={data}")):
         if not close(g, w):
-            fail(f"sgd_step with data={data}, grads={grads}, lr={lr}: parameter {i} became {fmt(g)}, expected "
-                 f"{fmt(w)}", training.sgd_mistake(g, data[i], grads[i], lr))
+            fail(
+                f"sgd_step with data={data}, grads={grads}, lr={lr}: parameter {i} became {fmt(g)}, expected {fmt(w)}",
+                training.sgd_mistake(g, data[i], grads[i], lr),
+            )
 
 
 @group("task5", "train(): the loss curve matches the reference step by step", weight=3)
@@ -54,8 +59,9 @@ def test_training_curve(student, reference, seed):
     try:  # a second learning rate: the first one passed, so a mismatch here means lr itself is not used right
         check_training_curve(student, reference, seeded(16, seed + 1), 3, 0.1)
     except Mistake as err:
-        raise Mistake(err.feedback + ("" if err.codes else explain("lr-ignored")),
-                      *(err.codes or ["lr-ignored"])) from None
+        raise Mistake(
+            err.feedback + ("" if err.codes else explain("lr-ignored")), *(err.codes or ["lr-ignored"])
+        ) from None
 
 
 def check_training_curve(student, reference, numbers, steps, lr):
@@ -66,19 +72,24 @@ def check_training_curve(student, reference, numbers, steps, lr):
         fail(f"train(model, xs, ys, steps={steps}, lr={lr}) returned {len(losses)} losses, expected {steps}")
     bad = [i for i, (g, w) in enumerate(zip(losses, want["losses"])) if not close(g, w, rel=1e-6)]
     if bad:
-        codes = training.diagnose(losses, got["params"], numbers, XS, YS, steps, lr,
-                                  lambda a, b: close(a, b, rel=1e-6))
+        codes = training.diagnose(losses, got["params"], numbers, XS, YS, steps, lr, lambda a, b: close(a, b, rel=1e-6))
         shown = ", ".join(fmt(x) for x in losses)
-        raise Mistake(f"train() on the lecture's four samples with the grader's 3-3-1 tanh network (weights "
-                      f"{numbers}), {steps} steps at lr={lr}: losses {shown}; expected "
-                      f"{', '.join(fmt(x) for x in want['losses'])}. The first wrong loss is at step {bad[0] + 1}."
-                      + "".join(explain(c) for c in codes), *codes)
+        raise Mistake(
+            f"train() on the lecture's four samples with the grader's 3-3-1 tanh network (weights "
+            f"{numbers}), {steps} steps at lr={lr}: losses {shown}; expected "
+            f"{', '.join(fmt(x) for x in want['losses'])}. The first wrong loss is at step {bad[0] + 1}."
+            + "".join(explain(c) for c in codes),
+            *codes,
+        )
     if all(close(g, w) for g, w in pairs(got["params"], numbers, "the parameters after train()")):
         fail(f"after train() the model's parameters are still the starting ones {numbers}", "train-model-unchanged")
     for i, (g, w) in enumerate(pairs(got["params"], want["params"], "the parameters after train()")):
         if not close(g, w, rel=1e-6):
-            fail(f"after train() the model's parameter {i} is {fmt(g)}, expected {fmt(w)}: the last step's update "
-                 "is missing or wrong", "train-step-order")
+            fail(
+                f"after train() the model's parameter {i} is {fmt(g)}, expected {fmt(w)}: the last step's update "
+                "is missing or wrong",
+                "train-step-order",
+            )
 
 
 # What any MLP's forward and backward pass calls: + and * (w·x + b), whatever else a student's net uses
@@ -90,6 +101,7 @@ def drawn_problem(rng):
     teacher = [rng.uniform(-1, 1) for _ in range(4)]
     xs = [[round(rng.uniform(-2, 2), 2) for _ in range(3)] for _ in range(4)]
     import math
+
     ys = [round(math.tanh(sum(w * x for w, x in zip(teacher, xi)) + teacher[3]) * 0.9, 3) for xi in xs]
     return xs, ys
 
@@ -98,8 +110,12 @@ def squared_error(preds, ys):
     return sum((p - y) ** 2 for p, y in zip(preds, ys))
 
 
-@group("task5", "your own MLP, engine and train() fit a small problem", weight=1.5,
-       needs=("task1", "task2", "task3", "task4"))
+@group(
+    "task5",
+    "your own MLP, engine and train() fit a small problem",
+    weight=1.5,
+    needs=("task1", "task2", "task3", "task4"),
+)
 def test_convergence(student, reference, rng):
     xs, ys = drawn_problem(rng)
     numbers, steps, lr = [round(rng.uniform(-1, 1), 3) for _ in range(41)], 40, 0.05
@@ -108,22 +124,33 @@ def test_convergence(student, reference, rng):
     target = squared_error(ref["after"], ys) * 1.5 + 0.02  # calibrated on the reference, for these data
     got = student.run("own_training", slow=True, touches=EVERY_NET, **call)
     if got.get("error"):
-        fail(f"MLP(3, [4, 4, 1]).parameters() does not return {len(numbers)} parameters, so this check could not "
-             "set its starting weights", "parameter-count")
+        fail(
+            f"MLP(3, [4, 4, 1]).parameters() does not return {len(numbers)} parameters, so this check could not "
+            "set its starting weights",
+            "parameter-count",
+        )
     if len(got["losses"]) != steps:
         fail(f"train(model, xs, ys, steps={steps}, lr={lr}) returned {len(got['losses'])} losses, expected {steps}")
     after = [p for p, _ in pairs(got["after"], ys, "your model's predictions after training")]
     before = [p for p, _ in pairs(got["before"], ys, "your model's predictions")]
     if not all(close(p, p) for p in before + after):
-        fail(f"training MLP(3, [4, 4, 1]) for {steps} steps: its predictions are NaN or infinite "
-             f"({[fmt(p) for p in before + after][:8]})", "non-finite")
+        fail(
+            f"training MLP(3, [4, 4, 1]) for {steps} steps: its predictions are NaN or infinite "
+            f"({[fmt(p) for p in before + after][:8]})",
+            "non-finite",
+        )
     again = student.run("predict", fresh=True, nin=3, nouts=[4, 4, 1], numbers=got.get("params", []), xs=xs)
     if len(again) != len(after) or not all(close(a, b) for a, b in zip(again, after)):
-        fail("your model's predictions after training could not be reproduced from its trained parameters "
-             "(MLP(3, [4, 4, 1]) set to them through parameters(), in a fresh process): "
-             f"{[fmt(p) for p in again][:4]} against {[fmt(p) for p in after][:4]}", "bad-response")
+        fail(
+            "your model's predictions after training could not be reproduced from its trained parameters "
+            "(MLP(3, [4, 4, 1]) set to them through parameters(), in a fresh process): "
+            f"{[fmt(p) for p in again][:4]} against {[fmt(p) for p in after][:4]}",
+            "bad-response",
+        )
     start, final = squared_error(before, ys), squared_error(after, ys)  # from your own model's predictions
     if not final < target:
-        fail(f"MLP(3, [4, 4, 1]) trained by your train() for {steps} steps at lr={lr} on four samples drawn for "
-             f"this grade: its own predictions give a loss of {fmt(final)} (from {fmt(start)} before training); a "
-             f"correct kit gets below {fmt(target)}")
+        fail(
+            f"MLP(3, [4, 4, 1]) trained by your train() for {steps} steps at lr={lr} on four samples drawn for "
+            f"this grade: its own predictions give a loss of {fmt(final)} (from {fmt(start)} before training); a "
+            f"correct kit gets below {fmt(target)}"
+        )

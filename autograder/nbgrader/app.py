@@ -7,6 +7,7 @@ rfc3987_syntax is installed (jupyter-events asks for it); importing rfc3987_synt
 nbgrader runs checks that format (nbformat and nbgrader validate with no format checker, and their schemas
 use no "iri"), so the module is marked absent, as if not installed: start-up is all this changes.
 """
+
 import sys
 
 sys.modules.setdefault("rfc3987_syntax", None)  # `import rfc3987_syntax` now raises ImportError, which jsonschema skips

@@ -5,6 +5,7 @@ then finds each notebook's result there. A changed submission or a changed grade
 Nothing here imports nbformat or nbgrader (2.5 s of imports): the parallel command's parent and its
 grading processes need only this.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,8 +48,12 @@ def load(cache_dir: Path, k: str) -> Results | None:
 
 def store(cache_dir: Path, k: str, results: Results) -> None:
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    data = {"tests": [t.__dict__ for t in results.tests], "execution_time": results.execution_time,
-            "isolation": results.isolation, "notes": results.notes}
+    data = {
+        "tests": [t.__dict__ for t in results.tests],
+        "execution_time": results.execution_time,
+        "isolation": results.isolation,
+        "notes": results.notes,
+    }
     fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".part")  # atomic: an interrupted write leaves no entry
     with os.fdopen(fd, "w") as f:
         json.dump(data, f)

@@ -1,4 +1,5 @@
 """`mygrad nbgrader init COURSE_DIR`: a working nbgrader course for the mygrad assignment."""
+
 from __future__ import annotations
 
 import json
@@ -87,9 +88,11 @@ def write_unless_edited(path: Path, data: bytes, force: bool) -> str:
     Returns what happened, for the command's output."""
     if edited(path, data):
         if not force:
-            raise FileExistsError(f"{path} exists and differs from what `mygrad nbgrader init` writes (edited?); "
-                                  "nothing was changed. Use --force to replace it (the old file is kept as "
-                                  f"{path.name}.bak)")
+            raise FileExistsError(
+                f"{path} exists and differs from what `mygrad nbgrader init` writes (edited?); "
+                "nothing was changed. Use --force to replace it (the old file is kept as "
+                f"{path.name}.bak)"
+            )
         shutil.copy2(path, path.with_name(path.name + ".bak"))
         path.write_bytes(data)
         return f"replaced {path} (the old one is {path.name}.bak)"
@@ -104,8 +107,7 @@ def init_course(course_dir: Path, force: bool = False, course_id: str = "mygrad"
     An existing file that differs from what we write is never overwritten without force (FileExistsError)."""
     course_dir = Path(course_dir).resolve()
     config, source = course_dir / "nbgrader_config.py", course_dir / "source" / ASSIGNMENT / NOTEBOOK
-    writes = [(config, config_text(course_id).encode()),
-              (source, nbformat.writes(build_notebook()).encode())]
+    writes = [(config, config_text(course_id).encode()), (source, nbformat.writes(build_notebook()).encode())]
     if not force:  # check both before writing either
         for path, data in writes:
             if edited(path, data):
@@ -115,6 +117,7 @@ def init_course(course_dir: Path, force: bool = False, course_id: str = "mygrad"
     # nbgrader creates a new gradebook by running `alembic`: it must be on PATH (our venv's bin).
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     from nbgrader.api import Gradebook
+
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", course_id) as gb:
         gb.update_or_create_assignment(ASSIGNMENT)
     return done

@@ -5,6 +5,7 @@ file of mygrad/ a section header and an answer cell holding the fenced solution 
 `generate_assignment` turns the fences into stubs), followed by each task's grade cell. Extraction: the
 code cells of each section, in order, become that file of a mygrad/ package the grader can grade.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,13 +30,19 @@ def meta(kind: str, grade_id: str = "", points: float = 0) -> dict:
 
 def build_notebook(root: Path = KIT_ROOT):
     import nbformat  # imported here: reading a submission must not pay for its schema machinery
+
     tasks = catalogue.load(root / "solutions" / "tasks.toml")
     nb = notebook_cells.new_notebook()
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
-    nb.cells.append(md("# Build your own autograd: mygrad\n\nWork from top to bottom. Fill in the cells marked "
-                       "`# TODO taskN` (each says which task it belongs to), run the check cell after each "
-                       "task, and draw your graphs with `draw_dot(value)`. Keep the cells in order; you may add "
-                       "cells of your own.", metadata=meta("text", "intro")))
+    nb.cells.append(
+        md(
+            "# Build your own autograd: mygrad\n\nWork from top to bottom. Fill in the cells marked "
+            "`# TODO taskN` (each says which task it belongs to), run the check cell after each "
+            "task, and draw your graphs with `draw_dot(value)`. Keep the cells in order; you may add "
+            "cells of your own.",
+            metadata=meta("text", "intro"),
+        )
+    )
     draw = notebook_cells.RELATIVE_IMPORT.sub("", (root / "mygrad_ref" / "draw.py").read_text())
     nb.cells.append(code("# Given: the drawing helper (run this cell)\n" + draw, metadata=meta("text", "draw-helper")))
     core = notebook_cells.core_module(tasks, root)
@@ -43,8 +50,12 @@ def build_notebook(root: Path = KIT_ROOT):
         rel = f"mygrad/{module}.py"
         for task in mine:
             nb.cells.append(md(notebook_cells.lesson_text(task, root), metadata=meta("text", f"lesson-{task.id}")))
-        nb.cells.append(md(f"## Your code: `{rel}`\n\nTasks: " + ", ".join(f"{t.id} ({t.title})" for t in mine),
-                           metadata=meta("text", f"section-{module}")))
+        nb.cells.append(
+            md(
+                f"## Your code: `{rel}`\n\nTasks: " + ", ".join(f"{t.id} ({t.title})" for t in mine),
+                metadata=meta("text", f"section-{module}"),
+            )
+        )
         source = notebook_cells.RELATIVE_IMPORT.sub("", (root / "solutions" / rel).read_text()).strip() + "\n"
         nb.cells.append(code(source, metadata=meta("answer", f"code-{module}")))
         for task in mine:
@@ -57,6 +68,7 @@ def build_notebook(root: Path = KIT_ROOT):
 
 # --- back from a submitted notebook to a package ----------------------------------------------------
 
+
 def _nbgrader(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
@@ -67,8 +79,9 @@ def _source(cell) -> str:
 
 
 def _without_magics(source: str) -> str:
-    return "\n".join("pass  # " + line if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+    return "\n".join(
+        "pass  # " + line if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )
 
 
 def sections(nb) -> dict[str, list[tuple[bool, str]]]:
@@ -81,8 +94,12 @@ def sections(nb) -> dict[str, list[tuple[bool, str]]]:
         if grade_id.startswith("section-") or grade_id.startswith("code-"):
             current = grade_id.split("-", 1)[1]
             found.setdefault(current, [])
-        if cell.get("cell_type") != "code" or current is None or _nbgrader(cell).get("grade") or \
-                (_nbgrader(cell).get("locked") and not _nbgrader(cell).get("solution")):
+        if (
+            cell.get("cell_type") != "code"
+            or current is None
+            or _nbgrader(cell).get("grade")
+            or (_nbgrader(cell).get("locked") and not _nbgrader(cell).get("solution"))
+        ):
             continue
         found[current].append((grade_id.startswith("code-"), _source(cell)))
     return found
@@ -97,8 +114,10 @@ def module_source(cells: list[tuple[bool, str]], preamble: str = "") -> str:
         if answer:
             parts.append(_without_magics(source))
         else:
-            parts.append(f"try:\n    exec(compile({source!r}, '<your cell {index + 1}>', 'exec'), globals())\n"
-                         "except Exception:\n    pass")
+            parts.append(
+                f"try:\n    exec(compile({source!r}, '<your cell {index + 1}>', 'exec'), globals())\n"
+                "except Exception:\n    pass"
+            )
     return "\n\n".join(parts) + "\n"
 
 
@@ -113,8 +132,10 @@ def write_package(nb, dest: Path, root: Path = KIT_ROOT) -> list[str]:
     for module in catalogue.modules(tasks):
         cells = found.get(module, [])
         if not any(source.strip() for _, source in cells):
-            problems.append(f"the code cell for mygrad/{module}.py is missing from the notebook (deleted?): "
-                            "copy it back from the released notebook")
+            problems.append(
+                f"the code cell for mygrad/{module}.py is missing from the notebook (deleted?): "
+                "copy it back from the released notebook"
+            )
             (package / f"{module}.py").write_text(f"raise ImportError({problems[-1]!r})\n")
             continue
         (package / f"{module}.py").write_text(module_source(cells, notebook_cells.imports(module, tasks, root)))
@@ -131,14 +152,18 @@ def read(path: Path) -> dict:
 
 def answers_of(source_nb) -> dict[str, str]:
     """The answer cells' code of a notebook, by grade_id (from the source notebook: the model answers)."""
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in source_nb.cells
-            if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in source_nb.cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
 
 
 def filled(release_nb, answers: dict[str, str] | None, edit: tuple[str, str, str] | None = None):
     """A copy of the released notebook as a student would hand it in: answer cells filled with `answers`,
     and optionally one edit (grade_id, find, replace) to plant a bug. For tests, demos and benchmarks."""
     import nbformat
+
     nb = nbformat.from_dict(json.loads(json.dumps(release_nb)))
     for cell in nb.cells:
         grade_id = _nbgrader(cell).get("grade_id", "")

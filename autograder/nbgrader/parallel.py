@@ -12,6 +12,7 @@ differ from the gradebook's). Phase 2 stays one process: it is nbgrader's start-
 work per notebook (0.2 s: metadata validation, gradebook writes); more processes would each pay the start-up
 again, gain nothing on a busy machine, and contend for the SQLite gradebook.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,9 @@ from .cache import grade_cells, grade_notebook  # not from .preprocessor: it imp
 from .notebook import read
 
 
-def grade_one(notebook: str, tasks: set[str], request_timeout: float, budget: float,
-              cache_dir: str) -> tuple[float, float]:
+def grade_one(
+    notebook: str, tasks: set[str], request_timeout: float, budget: float, cache_dir: str
+) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix="mygrad-notebook-") as tmp:
         _, results = grade_notebook(read(Path(notebook)), Path(tmp), tasks, request_timeout, budget, cache_dir)
     return results.score, results.max_score
@@ -45,11 +47,14 @@ def summary(scores: dict[str, tuple[float, float]], failed: list[str]) -> str:
         return f"graded no notebook; {len(failed)} failed: {', '.join(failed)}"
     values = sorted(score for score, _ in scores.values())
     most = max(m for _, m in scores.values())
-    text = (f"graded {len(scores)} notebook{'s' if len(scores) != 1 else ''}: mean {sum(values) / len(values):.2f}, "
-            f"median {statistics.median(values):.2f}, lowest {values[0]:g}, highest {values[-1]:g} (of {most:g}); "
-            f"{sum(v == most for v in values)} full marks, {sum(v == 0 for v in values)} zero")
-    return text + (f"; {len(failed)} failed here (nbgrader grades and reports them below): {', '.join(failed)}"
-                   if failed else "")
+    text = (
+        f"graded {len(scores)} notebook{'s' if len(scores) != 1 else ''}: mean {sum(values) / len(values):.2f}, "
+        f"median {statistics.median(values):.2f}, lowest {values[0]:g}, highest {values[-1]:g} (of {most:g}); "
+        f"{sum(v == most for v in values)} full marks, {sum(v == 0 for v in values)} zero"
+    )
+    return text + (
+        f"; {len(failed)} failed here (nbgrader grades and reports them below): {', '.join(failed)}" if failed else ""
+    )
 
 
 def submissions(course: Path, assignment: str) -> list[Path]:
@@ -66,8 +71,15 @@ def autograded_already(course: Path, notebook: Path) -> bool:
     return dest.is_dir() and not (all(p.exists() for p in stamps) and stamps[0].read_bytes() != stamps[1].read_bytes())
 
 
-def autograde(course: Path, assignment: str, jobs: int = 2, request_timeout: float = 5.0, budget: float = 120.0,
-              force: bool = False, console: Console | None = None) -> int:
+def autograde(
+    course: Path,
+    assignment: str,
+    jobs: int = 2,
+    request_timeout: float = 5.0,
+    budget: float = 120.0,
+    force: bool = False,
+    console: Console | None = None,
+) -> int:
     console = console or Console(stderr=True)
     course = Path(course).resolve()
     cache_dir = course / ".mygrad-cache"
@@ -79,9 +91,13 @@ def autograde(course: Path, assignment: str, jobs: int = 2, request_timeout: flo
     # cache), and when nothing is left its start-up (2-4 s) is wasted too
     kept = [] if force else [nb for nb in notebooks if autograded_already(course, nb)]
     if kept:
-        console.print(f"{len(kept)} submission{'s are' if len(kept) != 1 else ' is'} autograded already, kept as "
-                      "nbgrader keeps them (--force regrades them): " + ", ".join(student_of(nb) for nb in kept),
-                      markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"{len(kept)} submission{'s are' if len(kept) != 1 else ' is'} autograded already, kept as "
+            "nbgrader keeps them (--force regrades them): " + ", ".join(student_of(nb) for nb in kept),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         notebooks = [nb for nb in notebooks if nb not in kept]
     if not notebooks:
         console.print("nothing new to grade or record")
@@ -91,29 +107,45 @@ def autograde(course: Path, assignment: str, jobs: int = 2, request_timeout: flo
         tasks_of[source.name] = {gid.removeprefix("grade-") for gid in grade_cells(read(source))}
     with Progress(console=console) as progress, ProcessPoolExecutor(max_workers=jobs) as pool:
         bar = progress.add_task(f"grading {len(notebooks)} notebooks with {jobs} processes", total=len(notebooks))
-        futures = {pool.submit(grade_one, str(nb), tasks_of.get(nb.name, set()), request_timeout, budget,
-                               str(cache_dir)): nb for nb in notebooks}
+        futures = {
+            pool.submit(grade_one, str(nb), tasks_of.get(nb.name, set()), request_timeout, budget, str(cache_dir)): nb
+            for nb in notebooks
+        }
         scores, failed = {}, []
         for future in as_completed(futures):
             student = student_of(futures[future])
             try:
                 scores[student] = future.result()
-                progress.console.print(f"{student}: {scores[student][0]:g} / {scores[student][1]:g}",
-                                       markup=False, highlight=False, soft_wrap=True)
+                progress.console.print(
+                    f"{student}: {scores[student][0]:g} / {scores[student][1]:g}",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
             except Exception as err:  # nbgrader's own run below grades (and reports) this one again
                 failed.append(student)
                 console.print(f"[yellow]{futures[future]}: {type(err).__name__}: {err}[/]")
             progress.advance(bar)
     console.print(summary(scores, sorted(failed)), markup=False, highlight=False, soft_wrap=True)
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    args = ["autograde", assignment, f"--MygradGrade.cache_dir={cache_dir}",
-            f"--MygradGrade.request_timeout={request_timeout}", f"--MygradGrade.budget={budget}"]
+    args = [
+        "autograde",
+        assignment,
+        f"--MygradGrade.cache_dir={cache_dir}",
+        f"--MygradGrade.request_timeout={request_timeout}",
+        f"--MygradGrade.budget={budget}",
+    ]
     args += ["--force"] if force else []
     console.print("recording the grades with: nbgrader " + " ".join(args))
     # `nbgrader ARGS` through our launcher: the same app, started 1.2 s sooner (see app.py); -P: like the
     # `nbgrader` script, no module is imported from the course folder
-    run = subprocess.run([sys.executable, "-P", "-m", "autograder.nbgrader.app", *args], cwd=course, env=env,
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-P", "-m", "autograder.nbgrader.app", *args],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if run.returncode != 0:
         console.print(run.stdout[-3000:] + run.stderr[-3000:])
         console.print("[red]nbgrader autograde reported failures (above); the other students are graded[/]")

@@ -6,6 +6,7 @@ where nbgrader's Execute was: it writes the notebook's code out as a mygrad/ pac
 same sandboxed grader as `mygrad grade`, and gives each grade cell its feedback (stdout) and its score
 (a float result, which nbgrader's own partial-credit rule reads). No student code runs in this process.
 """
+
 import tempfile
 from pathlib import Path
 
@@ -19,8 +20,10 @@ from .cache import grade_cells, grade_notebook
 def feedback_text(results, task: str, problems: list[str]) -> str:
     lines = [f"mygrad's hidden checks for {task}:"]
     for t in (t for t in results.tests if t.task == task):
-        lines.append(f"  [{'passed' if t.status == 'passed' else 'FAILED'}] {t.name.split(' · ', 1)[-1]} "
-                     f"({t.score:.2f} / {t.max_score:.2f})")
+        lines.append(
+            f"  [{'passed' if t.status == 'passed' else 'FAILED'}] {t.name.split(' · ', 1)[-1]} "
+            f"({t.score:.2f} / {t.max_score:.2f})"
+        )
         if t.status != "passed":
             lines += ["      " + line for line in t.output.splitlines()]
     lines += [f"  Note: {p}" for p in problems]
@@ -33,9 +36,10 @@ def score_cell(cell, text: str, score: float) -> None:
     points = float(cell.metadata["nbgrader"]["points"])
     score = min(max(score, 0.0), points)  # nbgrader fails the whole submission on a score above the points
     cell.execution_count = 1
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
-                    nbformat.v4.new_output("execute_result", data={"text/plain": repr(round(score, 4))},
-                                           execution_count=1)]
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=text),
+        nbformat.v4.new_output("execute_result", data={"text/plain": repr(round(score, 4))}, execution_count=1),
+    ]
 
 
 class MygradGrade(NbGraderPreprocessor):
@@ -47,8 +51,7 @@ class MygradGrade(NbGraderPreprocessor):
         cells = grade_cells(nb)
         tasks = {grade_id.removeprefix("grade-") for grade_id in cells}
         with tempfile.TemporaryDirectory(prefix="mygrad-notebook-") as tmp:
-            problems, results = grade_notebook(nb, Path(tmp), tasks, self.request_timeout, self.budget,
-                                               self.cache_dir)
+            problems, results = grade_notebook(nb, Path(tmp), tasks, self.request_timeout, self.budget, self.cache_dir)
         self.log.info("mygrad: %s / %s (%s isolation)", results.score, results.max_score, results.isolation)
         for grade_id, cell in cells.items():
             task = grade_id.removeprefix("grade-")

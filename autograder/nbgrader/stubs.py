@@ -5,6 +5,7 @@ build.strip_solutions on each answer cell, so an untouched stub raises
 `NotImplementedError("taskN not started: <title>")` on both paths: the grader (worker/protocol.py
 NOT_STARTED) reports the task as not started, and a check cell's error names the task to do.
 """
+
 from __future__ import annotations
 
 from nbgrader.preprocessors import ClearSolutions
@@ -26,6 +27,7 @@ class MygradStubs(ClearSolutions):
 def generate_preprocessors() -> list:
     """nbgrader's own generate_assignment steps, with MygradStubs where ClearSolutions was."""
     from nbgrader.converters import GenerateAssignment
+
     steps = GenerateAssignment.class_traits()["preprocessors"].make_dynamic_default()
     if ClearSolutions not in steps:
         raise RuntimeError(f"nbgrader's generate_assignment has no ClearSolutions step to replace: {steps}")

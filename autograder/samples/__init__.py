@@ -5,6 +5,7 @@ hostile.toml: broken or hostile submissions, each with the outcome the grader mu
 forgers.toml: submissions that try to earn points without an engine or to use the grader's channels.
 `materialize(sample, dest)` writes one as a folder holding mygrad/.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -39,7 +40,9 @@ def materialize(sample: dict, dest: Path, solutions: Path = KIT_ROOT / "solution
         else:
             text = path.read_text()
             if text.count(edit["find"]) != 1:
-                raise ValueError(f"sample {sample['name']}: {edit['find']!r} occurs {text.count(edit['find'])} "
-                                 f"times in {edit['file']} (expected once): update the sample")
+                raise ValueError(
+                    f"sample {sample['name']}: {edit['find']!r} occurs {text.count(edit['find'])} "
+                    f"times in {edit['file']} (expected once): update the sample"
+                )
             path.write_text(text.replace(edit["find"], edit["replace"]))
     return dest

@@ -4,6 +4,7 @@ Deterministic: solved ones (as folders, nested folders, .zip files and a noteboo
 samples one per student, a looping one, one that uses the reference engine, broken zips, a folder holding
 nothing gradable, and a file that is not a submission.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -27,11 +28,15 @@ def make_entry(kind: str, student: str, dest: Path, bug: str = "demo") -> None:
     """One student's entry in dest, of the given kind (one of KINDS, or 'looping')."""
     work = dest / ".build" / student
     if kind == "solved":
-        shutil.copytree(KIT_ROOT / "solutions" / "mygrad", dest / student / "mygrad",
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            KIT_ROOT / "solutions" / "mygrad", dest / student / "mygrad", ignore=shutil.ignore_patterns("__pycache__")
+        )
     elif kind == "stubs-nested":  # an LMS export: the student's folder, an attempt folder, then exercises/
-        shutil.copytree(KIT_ROOT / "exercises", dest / student / "attempt-1" / "exercises",
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            KIT_ROOT / "exercises",
+            dest / student / "attempt-1" / "exercises",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
     elif kind in ("solved-zip", "bug-zip"):
         sample = {"name": "solved"} if kind == "solved-zip" else load("bugs")[bug]
         zip_folder(materialize(sample, work), dest / f"{student}.zip")
@@ -50,6 +55,7 @@ def make_entry(kind: str, student: str, dest: Path, bug: str = "demo") -> None:
         import nbformat
 
         from ..nbgrader.notebook import build_notebook
+
         nbformat.write(build_notebook(), str(dest / f"{student}.ipynb"))
     else:
         raise ValueError(f"unknown kind of entry {kind!r}")

@@ -5,6 +5,7 @@ speaks one JSON object per line: requests on stdin, answers on the original stdo
 grader, `{"ask": ...}`, is answered on stdin before the request's answer); the student's prints go to stderr.
 Nothing here is trusted by the grader: every answer is checked against a schema, then compared.
 """
+
 import gc
 import importlib
 import json
@@ -47,8 +48,13 @@ def describe(err):
     except Exception:  # noqa: BLE001 - a student exception whose __str__ fails
         message = '(the message could not be read)'
     stub = NOT_STARTED.search(message) if isinstance(err, NotImplementedError) else None
-    return {'type': type(err).__name__[:80], 'message': message, 'where': where[:200],
-            'task': stub.group(1) if stub else None, 'import': isinstance(err, (ImportError, SyntaxError))}
+    return {
+        'type': type(err).__name__[:80],
+        'message': message,
+        'where': where[:200],
+        'task': stub.group(1) if stub else None,
+        'import': isinstance(err, (ImportError, SyntaxError)),
+    }
 
 
 def main():

@@ -4,6 +4,7 @@ Where a check must not depend on the student's engine (train() on its own), the 
 grader's process: the model and the loss ask it for their value and their coefficients, and the closures
 made here only apply the coefficients they were sent.
 """
+
 import random
 
 try:
@@ -16,7 +17,7 @@ def warmup(session, fn, args):
     w = session.mods('warmup')
     if fn in ('forward_difference', 'central_difference'):
         coeffs = args['coeffs']
-        poly = lambda t: sum(c * t ** i for i, c in enumerate(coeffs))  # noqa: E731
+        poly = lambda t: sum(c * t**i for i, c in enumerate(coeffs))  # noqa: E731
         return num(getattr(w, fn)(poly, args['x'], args['h']))
     if fn == 'partials_of_d':
         return [num(v) for v in w.partials_of_d(*args)]
@@ -60,16 +61,20 @@ def module(session, kind, args, numbers, x, seed=0):
         parts = [layer.parameters() for layer in m.layers]
     params = listed(m.parameters())
     expected = [p for part in parts for p in part]
-    report = {'count': len(params), 'all_values': all(isinstance(p, V) for p in params),
-              'in_order': len(params) == len(expected) and all(p is q for p, q in zip(params, expected)),
-              'distinct': len({id(p) for p in params}) == len(params),
-              'same_objects': all(p is q for p, q in zip(params, listed(m.parameters())))}
+    report = {
+        'count': len(params),
+        'all_values': all(isinstance(p, V) for p in params),
+        'in_order': len(params) == len(expected) and all(p is q for p, q in zip(params, expected)),
+        'distinct': len({id(p) for p in params}) == len(params),
+        'same_objects': all(p is q for p, q in zip(params, listed(m.parameters()))),
+    }
     if not inject(params, numbers):
         return report
     out = m([V(v) for v in x])  # Values in: a constant-handling slip of the engine is task1's, not task4's
     outs = list(out) if isinstance(out, (list, tuple)) else [out]
-    report['kind'] = 'value' if isinstance(out, V) else 'list' if isinstance(out, (list, tuple)) else \
-        type(out).__name__[:40]
+    report['kind'] = (
+        'value' if isinstance(out, V) else 'list' if isinstance(out, (list, tuple)) else type(out).__name__[:40]
+    )
     report['out'] = [num(o.data if isinstance(o, V) else o) for o in outs] if report['kind'] != 'other' else []
     report['outputs'] = [session.number(o) for o in outs if isinstance(o, V)]
     report['params'] = [session.number(p) for p in params]
@@ -86,8 +91,12 @@ def zero_grad(session, nin, nouts, grads, data, seed=0):
     for p, g, d in zip(params, grads, data):
         p.grad, p.data = g, d
     m.zero_grad()
-    return {'count': len(params), 'grads': [grad_of(p) for p in params], 'data': [num(p.data) for p in params],
-            'same_objects': all(p is q for p, q in zip(params, listed(m.parameters())))}
+    return {
+        'count': len(params),
+        'grads': [grad_of(p) for p in params],
+        'data': [num(p.data) for p in params],
+        'same_objects': all(p is q for p, q in zip(params, listed(m.parameters()))),
+    }
 
 
 def mse(session, preds, targets):
@@ -103,6 +112,7 @@ def sgd(session, data, grads, lr):
     class P:  # anything with data and grad: sgd_step should not care
         def __init__(self, d, g):
             self.data, self.grad = d, g
+
     params = [P(d, g) for d, g in zip(data, grads)]
     session.mods('train').sgd_step(params, lr)
     return [num(p.data) for p in params]
@@ -116,6 +126,7 @@ def asked_node(V, answer, children):
     def _backward():
         for child, c in zip(children, coefs):
             child.grad += c * out.grad
+
     out._backward = _backward
     return out
 
@@ -128,8 +139,13 @@ class AskingModel:
         self.params = [self.V(x) for x in numbers]
 
     def __call__(self, x):
-        answer = self.session.ask({'ask': 'forward', 'params': [num(p.data) for p in self.params],
-                                   'x': [num(v.data if isinstance(v, self.V) else v) for v in x]})
+        answer = self.session.ask(
+            {
+                'ask': 'forward',
+                'params': [num(p.data) for p in self.params],
+                'x': [num(v.data if isinstance(v, self.V) else v) for v in x],
+            }
+        )
         return asked_node(self.V, answer, self.params)
 
     def parameters(self):
@@ -151,11 +167,13 @@ def asking_loss(session, V):
             loss._backward()
             for p in dict.fromkeys(preds):
                 p._backward()
+
         try:
             loss.backward = backward
         except AttributeError:  # __slots__: the student's own backward() runs
             pass
         return loss
+
     return mse_loss
 
 
@@ -192,8 +210,12 @@ def own_training(session, nin, nouts, numbers, xs, ys, steps, lr, seed=0):
 
     before = predictions(model, xs)
     losses = losses_of(session.mods('train').train(model, xs, ys, steps, lr))
-    return {'losses': losses, 'before': before, 'after': predictions(model, xs),
-            'params': [num(p.data) for p in listed(model.parameters())]}
+    return {
+        'losses': losses,
+        'before': before,
+        'after': predictions(model, xs),
+        'params': [num(p.data) for p in listed(model.parameters())],
+    }
 
 
 def predictions(model, xs):

@@ -1,4 +1,5 @@
 """Names both sides of the sandbox agree on (the grader imports this file; it imports nothing)."""
+
 import re
 
 # The kit's own code and other autograd libraries: a submission that imports one gets no points.

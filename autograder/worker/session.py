@@ -3,11 +3,12 @@
 The grader's process describes a graph, asks for a node's children one level at a time, and says in which
 order to call the closures; this file only does as it is told (it has no graph walk and no derivative).
 """
+
 import math
 import operator
 
-MAX_OBJECTS = 5000      # one experiment's objects: a student graph larger than this is cut off
-MAX_CHILDREN = 64       # children listed per node
+MAX_OBJECTS = 5000  # one experiment's objects: a student graph larger than this is cut off
+MAX_CHILDREN = 64  # children listed per node
 
 # spec: {"leaves": [x0, ...], "nodes": [[op, arg, ...], ...]}: node k has index len(leaves) + k and may use any
 # earlier index; the last node is the root. Ops: add mul sub div (i j), neg tanh exp log relu (i), pow (i k),
@@ -60,6 +61,7 @@ def recording_closure(log, label, cap):
     def _backward():
         if len(log) < cap:
             log.append(label)
+
     return _backward
 
 
@@ -103,8 +105,10 @@ class Session:
 
     def children(self, of):
         """For each numbered node, the numbers of its children (`_prev`), numbering new ones as they come."""
-        return {'children': [[self.number(c) for c in list(self.objects[i]._prev)[:MAX_CHILDREN]] for i in of],
-                'data': [num(o.data) for o in self.objects]}
+        return {
+            'children': [[self.number(c) for c in list(self.objects[i]._prev)[:MAX_CHILDREN]] for i in of],
+            'data': [num(o.data) for o in self.objects],
+        }
 
     def drive(self, grads, order, read):
         """Set grads ([number, grad] pairs), call `_backward` of the numbered nodes in the order given, and
@@ -132,8 +136,10 @@ class Session:
             root = made[-1]
             if call == 'sort':
                 where = {id(n): i for i, n in enumerate(made)}
-                first, again = ([where.get(id(n), -1) for n in engine.topological_sort(root)][:10 * len(made) + 10]
-                                for _ in range(2))  # a second call must give the same list: no state kept
+                first, again = (
+                    [where.get(id(n), -1) for n in engine.topological_sort(root)][: 10 * len(made) + 10]
+                    for _ in range(2)
+                )  # a second call must give the same list: no state kept
                 runs.append({'order': first, 'again': again})
                 continue
             logs = []
