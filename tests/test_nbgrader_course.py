@@ -1,7 +1,6 @@
 """`mygrad nbgrader init` and the course it writes, with the real nbgrader: the course id, a working
 zip_collect, edited files never overwritten, and a config that stops nbgrader when the kit is missing."""
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -10,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from notebook_env import jupyter_env
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
@@ -24,14 +24,7 @@ def run(args, cwd, env, ok=True):
 @pytest.fixture
 def course(tmp_path):
     pytest.importorskip("nbgrader", reason="install the nbgrader extra: pip install -e '.[nbgrader]'")
-    env = dict(
-        os.environ,
-        HOME=str(tmp_path / "home"),
-        JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
-        JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-run"),
-        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    )
+    env = jupyter_env(tmp_path)
     course = tmp_path / "course"
     run([BIN / "mygrad", "nbgrader", "init", course, "--course-id", "ml101"], tmp_path, env)
     run([BIN / "nbgrader", "generate_assignment", "mygrad"], course, env)

@@ -5,7 +5,6 @@ nbgrader's export and gradebook, and are compared with `mygrad grade` on the sam
 """
 
 import csv
-import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_env import jupyter_env
 
 from autograder import catalogue, samples
 from autograder.grade import grade
@@ -69,14 +69,7 @@ def folder_score(tmp_path, name, kind="bugs"):
 def course(tmp_path_factory):
     pytest.importorskip("nbgrader", reason="install the nbgrader extra: pip install -e '.[nbgrader]'")
     top = tmp_path_factory.mktemp("nbgrader")
-    env = dict(
-        os.environ,
-        HOME=str(top / "home"),
-        JUPYTER_CONFIG_DIR=str(top / "jupyter-config"),
-        JUPYTER_DATA_DIR=str(top / "jupyter-data"),
-        JUPYTER_RUNTIME_DIR=str(top / "jupyter-runtime"),
-        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    )  # nbgrader runs alembic from PATH
+    env = jupyter_env(top)
     course = top / "course"
     run([str(BIN / "mygrad"), "nbgrader", "init", str(course)], top, env)
     with open(course / "nbgrader_config.py", "a") as config:
