@@ -95,4 +95,4 @@ def test_the_parallel_summary_takes_the_median_of_an_even_class():
     from autograder.nbgrader.parallel import summary
 
     text = summary({"ada": (100.0, 100.0), "bea": (0.0, 100.0), "cy": (40.0, 100.0), "dan": (60.0, 100.0)}, [])
-    assert "mean 50.00, median 50.00, lowest 0, highest 100 (of 100); 1 full marks, 1 zero" in text, text
+    assert "mean 50.00, median 50.00, lowest 0, highest 100 (of 100); full marks: 1, zero: 1" in text, text

@@ -26,7 +26,7 @@ HIDDEN_TEXT = [
     "def test_",
     "BEGIN HIDDEN",
     "autograder.hidden",
-    "training_variants",
+    "diagnoses.training",
 ]
 BUG = samples.load("bugs")["assign-in-add"]["edit"][0]
 

@@ -50,7 +50,7 @@ def summary(scores: dict[str, tuple[float, float]], failed: list[str]) -> str:
     text = (
         f"graded {len(scores)} notebook{'s' if len(scores) != 1 else ''}: mean {sum(values) / len(values):.2f}, "
         f"median {statistics.median(values):.2f}, lowest {values[0]:g}, highest {values[-1]:g} (of {most:g}); "
-        f"{sum(v == most for v in values)} full marks, {sum(v == 0 for v in values)} zero"
+        f"full marks: {sum(v == most for v in values)}, zero: {sum(v == 0 for v in values)}"
     )
     return text + (
         f"; {len(failed)} failed here (nbgrader grades and reports them below): {', '.join(failed)}" if failed else ""
