@@ -20,7 +20,7 @@ def Either(*forms):  # noqa: N802
     return ("either", *forms)
 
 
-RUN = {"data": List(NUM), "grads": List(NUM)}
+RUN = {"data": List(NUM), "grads": List(NUM), "children?": List(List(INT, 64))}
 FORMS = {
     "graph": List(RUN, 16),
     "children": {"children": List(List(INT, 64)), "data": List(NUM)},

@@ -19,21 +19,38 @@ def bad_response(what: str):
     return ProbeFailure("bad-response", what)
 
 
-def explore(engine, roots: list[int]) -> dict[int, list[int]]:
-    """Every node below roots, by number, with its children: one request per level."""
+def explore(engine, roots: list[int], known: dict[int, list[int]] | None = None) -> dict[int, list[int]]:
+    """Every node below roots, by number, with its children: one request per level whose nodes' children
+    are not `known` already (those the graph request listed)."""
+    known = dict(known or {})
     edges: dict[int, list[int]] = {}
     frontier = sorted(set(roots))
     while frontier:
-        got = engine.run("children", of=frontier)
-        count = len(got["data"])
-        kids = got["children"]
-        if len(kids) != len(frontier) or any(not 0 <= c < count for cs in kids for c in cs):
-            raise bad_response("the worker listed children that do not exist")
-        edges.update(zip(frontier, kids))
+        asked = [n for n in frontier if n not in known]
+        if asked:
+            got = engine.run("children", of=asked)
+            kids = got["children"]
+            if len(kids) != len(asked) or any(not 0 <= c < len(got["data"]) for cs in kids for c in cs):
+                raise bad_response("the worker listed children that do not exist")
+            known.update(zip(asked, kids))
+        edges.update((n, known[n]) for n in frontier)
         if len(edges) > MAX_NODES:
             raise GraphTooLarge(f"Your graph below one result has more than {MAX_NODES} nodes, too many to check")
-        frontier = sorted({c for cs in kids for c in cs if c not in edges})
+        frontier = sorted({c for n in frontier for c in known[n] if c not in edges})
     return edges
+
+
+def listed_children(run: dict) -> dict[int, list[int]]:
+    """The children the graph request listed for the nodes it built; numbers past those nodes are new nodes
+    the worker met among them, numbered in turn: any other number is a node that does not exist."""
+    kids = run.get("children")
+    if kids is None:
+        return {}
+    n = len(run["data"])
+    new = {c for cs in kids for c in cs if c >= n}
+    if len(kids) != n or any(c < 0 for cs in kids for c in cs) or (new and max(new) >= n + len(new)):
+        raise bad_response("the worker listed children that do not exist")
+    return dict(enumerate(kids))
 
 
 def topological(edges: dict[int, list[int]], root: int) -> list[int]:
@@ -56,12 +73,12 @@ def backprop(engine, spec: dict, presets: dict[int, float] | None = None, out_gr
     topological order (the grader's), after setting the preset grads and the root's grad. The spec's nodes'
     data and grads, and which of them the root's graph reaches."""
     ops = {op for op, *_ in spec["nodes"]}
-    runs = engine.run("graph", spec=spec, touches=frozenset(f"`{op}` forward" for op in ops))
+    runs = engine.run("graph", spec=spec, children=True, touches=frozenset(f"`{op}` forward" for op in ops))
     n = len(spec["leaves"]) + len(spec["nodes"])
     if len(runs) != 1 or len(runs[0]["data"]) != n:
         raise bad_response("the worker's answer did not list every node of the graph")
     run, root = runs[0], n - 1
-    edges = explore(engine, [root])
+    edges = explore(engine, [root], listed_children(run))
     order = topological(edges, root)
     grads = [[i, g] for i, g in (presets or {}).items()] + [[root, out_grad]]
     got = engine.run(

@@ -86,9 +86,11 @@ class Session:
 
     # --- requests -------------------------------------------------------------------------------------
 
-    def graph(self, spec, calls=0, repeats=1):
+    def graph(self, spec, calls=0, repeats=1, children=False):
         """Build the spec with the student's operations `repeats` times, with fresh objects; call the root's
-        backward() `calls` times; report every node's data and grad. The last build stays numbered."""
+        backward() `calls` times; report every node's data and grad. The last build stays numbered; with
+        `children`, its nodes' children too, as the `children` request would list them (one level of each
+        node built here, no walk: what a request per level would cost, in one)."""
         V = self.mods('engine').Value
         runs = []
         for r in range(repeats):
@@ -101,6 +103,8 @@ class Session:
                 nodes[-1].backward()
             runs.append({'data': [num(n.data) for n in nodes], 'grads': [num(n.grad) for n in nodes]})
             del padding
+        if children and runs:
+            runs[-1]['children'] = self.children(range(len(nodes)))['children']
         return runs
 
     def children(self, of):
