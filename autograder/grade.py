@@ -28,7 +28,19 @@ from .scan import SCAN_SECONDS, scan
 from .student import Student
 
 HIDDEN = Path(__file__).resolve().parent / "hidden"
-PLUGINS_OFF = ["-p", "no:cacheprovider", "-p", "no:unraisableexception", "-p", "no:threadexception"]
+# pytest's plugins that a hidden suite never uses (it marks rows and takes the harness's fixtures), each
+# imported and set up per grade, and most of them run again around every test: off. `capture` too: a grade
+# redirects this process's output itself, and the student's code prints in another process; the unraisable and
+# thread-exception plugins would run full collections at the end to find what nobody raised here.
+PLUGINS_OFF = [
+    arg
+    for name in (
+        "cacheprovider debugging unittest legacypath tmpdir monkeypatch recwarn pastebin junitxml doctest "
+        "setuponly setupplan stepwise faulthandler subtests logging warnings capture unraisableexception "
+        "threadexception"
+    ).split()
+    for arg in ("-p", f"no:{name}")
+]
 
 
 def rare_collections() -> None:
@@ -112,8 +124,8 @@ def grade(
         try:
             # --assert=plain: the checks raise their own Mistake, so rewriting every module's asserts (most of
             # the start-up time) buys nothing; --tb=no: the Harness keeps its own feedback, so formatting
-            # tracebacks nobody reads is waste; no plugin autoload keeps other installed plugins out; the
-            # unraisable/thread-exception plugins run full collections at exit to find what nobody raised here
+            # tracebacks nobody reads is waste; no plugin autoload keeps other installed plugins out (and
+            # PLUGINS_OFF the built-in ones no hidden suite needs)
             with (
                 contextlib.redirect_stdout(io.StringIO()),
                 contextlib.redirect_stderr(io.StringIO()),
