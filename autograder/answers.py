@@ -81,7 +81,20 @@ def conforms(value, form, budget: list[int]) -> bool:
     kind, *rest = form
     if kind == "list":
         item, most = rest
-        return isinstance(value, list) and len(value) <= most and all(conforms(v, item, budget) for v in value)
+        if not isinstance(value, list) or len(value) > most:
+            return False
+        if item == NUM:  # most of every answer: checked in one pass (same rule as above, without a call each)
+            budget[0] -= len(value)
+            return budget[0] >= 0 and all(
+                (type(v) is float and math.isfinite(v))
+                or (type(v) is int and abs(v) < 2**53)
+                or (type(v) is str and v in NON_FINITE)
+                for v in value
+            )
+        if item == INT:
+            budget[0] -= len(value)
+            return budget[0] >= 0 and all(type(v) is int and 0 <= v < 10**9 for v in value)
+        return all(conforms(v, item, budget) for v in value)
     return any(conforms(value, f, budget) for f in rest)  # either
 
 

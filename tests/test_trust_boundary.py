@@ -13,7 +13,7 @@ import time
 import pytest
 from isolation import check_outcome, processes_with
 
-from autograder import samples
+from autograder import answers, samples
 from autograder.catalogue import KIT_ROOT
 from autograder.grade import grade
 from autograder.results import worker_lines
@@ -81,6 +81,19 @@ def test_the_worker_holds_no_graph_walk():
             if isinstance(node, ast.Attribute) and node.attr == "_prev":
                 # one level of children, listed on request; children set on nodes the grader describes
                 assert enclosing(tree, node) & {"Session.children", "Session.recorded"}, (name, ast.unparse(node))
+
+
+@pytest.mark.parametrize(
+    "item", [0.0, -1.5, 1e308, 2**53 - 1, 2**53, -(2**53), 3, -1, 10**9, "nan", "-inf", "NaN", "x", True, None, [], {}]
+)
+def test_a_list_of_numbers_is_checked_by_the_rule_for_one_number(item):
+    """answers.py checks lists of numbers and of node numbers in one pass: the same rule as for one."""
+    one = answers.conforms(item, answers.NUM, [10])
+    assert answers.conforms([0.5, item], answers.List(answers.NUM), [10]) == one
+    assert answers.valid("drive", [item]) == one
+    assert answers.conforms(float("nan"), answers.NUM, [10]) is False  # JSON's NaN never gets through
+    index = answers.conforms(item, answers.INT, [10])
+    assert answers.conforms([1, item], answers.List(answers.INT), [10]) == index
 
 
 def test_grading_imports_no_nbgrader_code():
