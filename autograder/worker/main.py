@@ -11,7 +11,6 @@ import importlib
 import json
 import os
 import sys
-import traceback
 import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,6 +39,8 @@ def load_package(submission):
 
 
 def describe(err):
+    import traceback  # here: ~3 ms of every worker start, and a correct submission never raises
+
     frames = traceback.extract_tb(err.__traceback__)
     student = [f for f in frames if '/mygrad/' in f.filename.replace(os.sep, '/')]
     where = f"{os.path.basename(student[-1].filename)}:{student[-1].lineno} in {student[-1].name}" if student else ''
