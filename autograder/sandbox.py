@@ -10,6 +10,7 @@ address-space layout so that set iteration order in student code is the same on 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import json
@@ -207,27 +208,99 @@ def try_bwrap(python: str, uid: int | None) -> str:
         return "" if run.stdout.strip() == "ok" else f"bwrap failed: {run.stderr.strip()[:200]}"
 
 
+USERNS_SWITCHES = (
+    "/proc/sys/kernel/unprivileged_userns_clone",
+    "/proc/sys/user/max_user_namespaces",
+    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+)
+
+
+def probe_facts() -> str:
+    """What the probe's answer depends on, read without running anything: who we are, the kernel and its
+    user-namespace switches, and the bwrap and Python binaries (path, size, time)."""
+    facts = [str(os.geteuid()), os.uname().release]
+    for path in (shutil.which("bwrap"), interpreter(), "/usr/bin/python3"):
+        try:
+            info = os.stat(path)
+            facts.append(f"{path}:{info.st_size}:{info.st_mtime_ns}")
+        except (OSError, TypeError):
+            facts.append(f"{path}:-")
+    for switch in USERNS_SWITCHES:
+        try:
+            facts.append(Path(switch).read_text().strip())
+        except OSError:
+            facts.append("-")
+    return "|".join(facts)
+
+
+def probe_record() -> Path:
+    """Where the probe's answer is kept between runs (a fresh `mygrad grade` would probe again: ~18 ms of
+    CPU, a tenth of the Python that grades): this user's cache folder."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mygrad" / "sandbox-probe.json"
+
+
+def recorded_probe(facts: str) -> tuple[bool | None, str] | None:
+    """The recorded answer, if it was recorded for these facts by this user and nobody else could write it."""
+    try:
+        path = probe_record()
+        info = path.stat()
+        if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+            return None
+        saved = json.loads(path.read_text())
+        if saved.get("facts") == facts and saved.get("user") in (True, False, None):
+            return saved["user"], str(saved.get("reason", ""))
+    except (OSError, ValueError, AttributeError):
+        pass
+    return None
+
+
+def record_probe(facts: str, user: bool | None, reason: str) -> None:
+    try:
+        path = probe_record()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}")
+        partial.write_text(json.dumps({"facts": facts, "user": user, "reason": reason}))
+        partial.replace(path)  # whole or not at all, whatever runs beside us
+    except OSError:
+        pass  # a read-only home: probe again next time
+
+
+def forget_probe() -> None:
+    """The sandbox failed to start as recorded (the machine changed): the next run probes again."""
+    bubblewrap_user.cache_clear()
+    with contextlib.suppress(OSError):
+        probe_record().unlink()
+
+
 @cache
 def bubblewrap_user() -> bool | None:
-    """How bubblewrap runs here (probed once): True when, as root, it starts under a uid of the worker's own
-    (inside, the worker is uid 65534 either way; only then does the kernel count its processes against the
-    process limit), False as ourselves, None when it does not run at all (with a warning saying why)."""
+    """How bubblewrap runs here (probed once, and recorded for later runs on the same facts): True when, as
+    root, it starts under a uid of the worker's own (inside, the worker is uid 65534 either way; only then
+    does the kernel count its processes against the process limit), False as ourselves, None when it does
+    not run at all (with a warning saying why)."""
+    facts = probe_facts()
+    recorded = recorded_probe(facts)
+    user, reason = recorded or probe_bubblewrap()
+    if not recorded:
+        record_probe(facts, user, reason)
+    if user is None:
+        warnings.warn(f"student code runs with resource limits only: {reason}", RuntimeWarning, stacklevel=2)
+    return user
+
+
+def probe_bubblewrap() -> tuple[bool | None, str]:
     if not shutil.which("bwrap"):
-        reason = "bwrap is not installed (Debian: apt-get install bubblewrap)"
-    else:
-        python = unprivileged_interpreter() if os.geteuid() == 0 else None
-        if python:
-            uid, lock = claim_uid()
-            try:
-                if not try_bwrap(python, uid):
-                    return True
-            finally:
-                os.close(lock)
-        reason = try_bwrap(interpreter(), None)
-        if not reason:
-            return False
-    warnings.warn(f"student code runs with resource limits only: {reason}", RuntimeWarning, stacklevel=2)
-    return None
+        return None, "bwrap is not installed (Debian: apt-get install bubblewrap)"
+    python = unprivileged_interpreter() if os.geteuid() == 0 else None
+    if python:
+        uid, lock = claim_uid()
+        try:
+            if not try_bwrap(python, uid):
+                return True, ""
+        finally:
+            os.close(lock)
+    reason = try_bwrap(interpreter(), None)
+    return (False, "") if not reason else (None, reason)
 
 
 def isolation_mode() -> str:
@@ -596,6 +669,7 @@ class Worker:
             try:
                 self.start()
             except OSError as err:
+                forget_probe()
                 return Outcome("start-failed", None, f"could not start the worker: {err}", "", 0.0)
         self.counter += 1
         line = json.dumps({**payload, "id": self.counter}).encode() + b"\n"
@@ -604,6 +678,8 @@ class Worker:
         self.elapsed += outcome.seconds
         if outcome.kind != "ok":
             self.kill()
+        if outcome.kind == "start-failed":
+            forget_probe()
         return outcome
 
     def _send(self, line: bytes, deadline: float, timeout: float) -> Outcome | None:

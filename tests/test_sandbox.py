@@ -281,3 +281,47 @@ answer(request, reached=reached, shm=shm)"""
     listener.close()
     keys = [row.split()[0] for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]]
     assert "19833" not in keys  # 0x4d79: gone with the worker's namespace, or removed after it
+
+
+@pytest.fixture
+def probe_record_in(tmp_path, monkeypatch):
+    """The sandbox probe's record in a folder of this test's, and a probe that only counts its runs."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    runs = []
+    monkeypatch.setattr(sandbox, "probe_bubblewrap", lambda: runs.append(1) or (False, ""))
+    sandbox.bubblewrap_user.cache_clear()
+    yield runs
+    sandbox.bubblewrap_user.cache_clear()
+
+
+def test_the_sandbox_probe_runs_once_for_the_same_facts(probe_record_in, monkeypatch):
+    runs = probe_record_in
+    assert sandbox.bubblewrap_user() is False and len(runs) == 1
+    sandbox.bubblewrap_user.cache_clear()  # as a new `mygrad grade` process would start
+    assert sandbox.bubblewrap_user() is False and len(runs) == 1, "the recorded answer was not used"
+    monkeypatch.setattr(sandbox, "probe_facts", lambda: "another kernel")
+    sandbox.bubblewrap_user.cache_clear()
+    assert sandbox.bubblewrap_user() is False and len(runs) == 2, "changed facts must be probed again"
+
+
+def test_a_probe_record_others_could_write_is_not_trusted(probe_record_in):
+    runs = probe_record_in
+    sandbox.bubblewrap_user()
+    sandbox.probe_record().chmod(0o666)
+    sandbox.bubblewrap_user.cache_clear()
+    sandbox.bubblewrap_user()
+    assert len(runs) == 2
+
+
+def test_a_sandbox_that_no_longer_starts_is_probed_again(probe_record_in, tmp_path):
+    runs = probe_record_in
+    sandbox.bubblewrap_user()
+    w = worker(tmp_path, "answer(request, ok=1)", "rlimit")
+    w.python = str(tmp_path / "no-such-python")  # the worker cannot start: the grader's fault, not theirs
+    try:
+        assert w.request({"probe": "x"}).kind == "start-failed"
+    finally:
+        w.close()
+    assert not sandbox.probe_record().exists()
+    sandbox.bubblewrap_user()
+    assert len(runs) == 2
