@@ -40,6 +40,7 @@ ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "HOME"
 # run). The environment is ours alone either way; -S -s keep every site-packages out.
 PYTHON_FLAGS = ["-S", "-s", "-B"]
 MAX_COPIED_FILE, MAX_COPIED_TOTAL, MAX_COPIED_FILES, MAX_DEPTH = 8 << 20, 64 << 20, 2000, 32
+READY = b'{"ready": true}'  # the worker's line once it has imported the submission
 TMPFS_BYTES = 64 << 20  # each of bubblewrap's /tmp and /dev/shm
 WORKER_TMPFS = "16m"  # each world-writable folder of an rlimit worker with its own mount namespace
 PR_SET_NO_NEW_PRIVS = 38
@@ -491,6 +492,7 @@ class Worker:
         self.limits = limits
         self.mode = mode or isolation_mode()
         self.proc: subprocess.Popen | None = None
+        self.ready = False
         self.starts, self.elapsed, self.counter = 0, 0.0, 0
         self.private: Path | None = None
         self.skipped: list[str] = []  # files of the submission left out of the sandbox's copy, and why
@@ -599,6 +601,7 @@ class Worker:
         )
         self.starts += 1
         self.stdout_buf, self.stderr_buf = b"", b""
+        self.ready = False  # the worker has imported the submission (it says so once, before any answer)
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             os.set_blocking(stream.fileno(), False)
 
@@ -707,6 +710,9 @@ class Worker:
         while True:
             if b"\n" in self.stdout_buf:
                 raw, self.stdout_buf = self.stdout_buf.split(b"\n", 1)
+                if raw == READY:
+                    self.ready = True
+                    continue
                 outcome = self._parse(raw, ident)
                 question = outcome.response.get("ask") if outcome.kind == "ok" and len(outcome.response) == 1 else None
                 if question is None:

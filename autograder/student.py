@@ -18,6 +18,7 @@ from . import answers, oracle
 WORKER = Path(__file__).resolve().parent / "worker"  # the only grader files the sandbox sees
 TIMEOUTS_IN_A_ROW = 3  # per task: then that task's remaining checks are skipped
 AFTER_A_TIMEOUT = 1.0  # seconds a request may take once the submission has timed out (checks take milliseconds)
+IMPORT = "import of your mygrad package"  # every request of a fresh worker starts with it
 
 
 FailureKind = Literal[
@@ -105,6 +106,12 @@ class Student:
         # and a loop then costs the class's grading time once, not at every check that reaches it.
         timeout = min(self.request_timeout, AFTER_A_TIMEOUT) if self.timed_out else self.request_timeout
         timeout *= 4 if slow else 1
+        if IMPORT in self.stuck:
+            raise ProbeFailure(
+                "timeout",
+                f"not run: the {IMPORT} did not finish in time in an earlier check ({self.stuck[IMPORT]}), "
+                "and every check needs it",
+            )
         stuck = sorted(touches & self.stuck.keys())
         if stuck:
             raise ProbeFailure(
@@ -122,7 +129,10 @@ class Student:
             raise SandboxFault(outcome.detail)
         self.timeouts[self.task] = self.timeouts.get(self.task, 0) + 1 if outcome.kind == "timeout" else 0
         self.timed_out = self.timed_out or outcome.kind == "timeout"
-        if outcome.kind == "timeout" and len(touches) == 1:
+        if outcome.kind == "timeout" and not self.worker.ready:  # it never got past importing their package
+            self.stuck.setdefault(IMPORT, self.task)
+            outcome.detail += f", still in the {IMPORT} (code at the top level of a module runs on import)"
+        elif outcome.kind == "timeout" and len(touches) == 1:
             self.stuck.setdefault(next(iter(touches)), self.task)
         if outcome.kind != "ok":
             self.events.append(f"{probe}: {outcome.kind}: {outcome.detail}")

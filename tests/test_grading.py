@@ -90,6 +90,16 @@ def test_a_function_that_timed_out_alone_is_not_waited_for_again(tmp_path, priva
     assert not any("was stopped" in t.output and "Not run" in t.output for t in results.tests)
 
 
+def test_an_import_that_never_ends_is_waited_for_once(tmp_path, private_tmp):
+    results = grade(samples.materialize(HOSTILE["sleeps-at-import"], tmp_path), request_timeout=2.0)
+    events = next((n for n in results.notes if n.startswith("Worker events")), "")
+    assert events.count("timeout") == 1, events  # before: one wait per check, three per task
+    first, *rest = [t for t in results.tests if t.status == "failed"]
+    assert "still in the import of your mygrad package" in first.output, first.output
+    assert rest and all(t.output.startswith("Not run: the import of your mygrad package") for t in rest)
+    assert results.score == 0
+
+
 def test_zip_submission_and_gradescope_json(tmp_path):
     folder = samples.materialize(BUGS["bias-missing"], tmp_path / "sub")
     archive = tmp_path / "submission.zip"
