@@ -70,6 +70,7 @@ class Student:
         self.timeouts: dict[str, int] = {}  # timeouts in a row, per task
         self.timed_out = False  # a request of this grade timed out
         self.stuck: dict[str, str] = {}  # a function of theirs that timed out alone -> in which task
+        self.import_timeouts = 0  # fresh workers in a row whose import of the submission timed out
         self.forbidden: set[str] = set()
         self.events: list[str] = []  # timeouts, crashes: shown in the report
 
@@ -129,11 +130,7 @@ class Student:
             raise SandboxFault(outcome.detail)
         self.timeouts[self.task] = self.timeouts.get(self.task, 0) + 1 if outcome.kind == "timeout" else 0
         self.timed_out = self.timed_out or outcome.kind == "timeout"
-        if outcome.kind == "timeout" and not self.worker.ready:  # it never got past importing their package
-            self.stuck.setdefault(IMPORT, self.task)
-            outcome.detail += f", still in the {IMPORT} (code at the top level of a module runs on import)"
-        elif outcome.kind == "timeout" and len(touches) == 1:
-            self.stuck.setdefault(next(iter(touches)), self.task)
+        self.remember_stuck(outcome, touches)
         if outcome.kind != "ok":
             self.events.append(f"{probe}: {outcome.kind}: {outcome.detail}")
             raise ProbeFailure(
@@ -165,6 +162,20 @@ class Student:
         if "ok" not in reply or not answers.valid(probe, reply["ok"]):
             raise ProbeFailure("bad-response", "the worker's answer did not have the form of this check's result")
         return reply["ok"]
+
+    def remember_stuck(self, outcome, touches: frozenset[str]) -> None:
+        """What a timeout says is stuck: the one function of theirs the request called, or, when the worker
+        never got past importing their package twice in a row (two fresh workers: once could be a slow
+        moment of the machine), that import."""
+        if self.worker.ready:
+            self.import_timeouts = 0
+            if outcome.kind == "timeout" and len(touches) == 1:
+                self.stuck.setdefault(next(iter(touches)), self.task)
+        elif outcome.kind == "timeout":
+            self.import_timeouts += 1
+            outcome.detail += f", still in the {IMPORT} (code at the top level of a module runs on import)"
+            if self.import_timeouts >= 2:
+                self.stuck.setdefault(IMPORT, self.task)
 
     def close(self):
         self.worker.close()
