@@ -68,16 +68,14 @@ def topological(edges: dict[int, list[int]], root: int) -> list[int]:
     return order
 
 
-SAME_METHOD = {"addc": "add", "mulc": "mul"}
+SAME_CLOSURE = {"addc": "add", "mulc": "mul"}
 
 
 def backprop(engine, spec: dict, presets: dict[int, float] | None = None, out_grad: float = 1.0) -> dict:
     """Build the spec with the engine's operations, then call every closure below the root in reverse
     topological order (the grader's), after setting the preset grads and the root's grad. The spec's nodes'
     data and grads, and which of them the root's graph reaches."""
-    # a constant on the right (`a + 1`, `a * 3`) reaches the very operator method `a + b` does: a loop found
-    # in `add` is not waited for again in a check of constants
-    ops = {SAME_METHOD.get(op, op) for op, *_ in spec["nodes"]}
+    ops = {op for op, *_ in spec["nodes"]}
     runs = engine.run("graph", spec=spec, children=True, touches=frozenset(f"`{op}` forward" for op in ops))
     n = len(spec["leaves"]) + len(spec["nodes"])
     if len(runs) != 1 or len(runs[0]["data"]) != n:
@@ -91,7 +89,9 @@ def backprop(engine, spec: dict, presets: dict[int, float] | None = None, out_gr
         grads=grads,
         order=list(reversed(order)),
         read=list(range(n)),
-        touches=frozenset(f"`{op}` backward" for op in ops),
+        # `a + 1` and `a * 3` get the closure `a + b` and `a * b` make (their forward passes may differ: a
+        # constant is wrapped first), so a closure found looping is not waited for again in a check of them
+        touches=frozenset(f"`{SAME_CLOSURE.get(op, op)}` backward" for op in ops),
     )
     if len(got) != n:
         raise bad_response("the worker's answer did not give every node's grad")
