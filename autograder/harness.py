@@ -42,6 +42,7 @@ class Harness:
         self.core_failures: set[str] = set()  # tasks with a failing row that is not a challenge
         self.failure_codes: dict[str, set[str]] = {}  # the diagnosis codes of each task's failing core rows
         self.fault = ""  # the sandbox failed: the grade stops and says why
+        self.recorded: set[str] = set()  # the tests whose row record() has made
 
     @pytest.fixture
     def student(self):  # the task whose checks run is set for each test by pytest_runtest_call
@@ -102,7 +103,9 @@ class Harness:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = (yield).get_result()
-        if report.when == "setup" and report.failed:  # the call never ran: a fixture of the grader failed
+        if report.failed and report.when != "teardown" and item.nodeid not in self.recorded:
+            # a fixture of the grader failed, or record() itself did: recording again raises the grader's
+            # error out of pytest (a grade that stops and says why), never a grade with a row left out
             self.record(item, call.excinfo.value)
 
     def record(self, item, err: BaseException | None):
@@ -111,11 +114,13 @@ class Harness:
         name = f"{m['task']} · {m['title']}"
         if err is None:
             self.results.append(TestResult(name, m["task"], points, points, "passed", "Passed.", [m["task"]]))
+            self.recorded.add(item.nodeid)
             return
         err = first_error(err)
         if isinstance(err, SandboxFault):
             self.fault = str(err)
             item.session.shouldstop = self.fault
+            self.recorded.add(item.nodeid)  # no row: the grade stops
             return
         graph = None
         if isinstance(err, Mistake):
@@ -142,3 +147,4 @@ class Harness:
             self.core_failures.add(m["task"])
             self.failure_codes.setdefault(m["task"], set()).update(codes)
         self.results.append(TestResult(name, m["task"], 0.0, points, "failed", text, [m["task"], *codes], graph))
+        self.recorded.add(item.nodeid)
