@@ -236,32 +236,49 @@ def probe_facts() -> str:
 
 def probe_record() -> Path:
     """Where the probe's answer is kept between runs (a fresh `mygrad grade` would probe again: ~18 ms of
-    CPU, a tenth of the Python that grades): this user's cache folder."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mygrad" / "sandbox-probe.json"
+    CPU, an eighth of Python and pytest's start): this user's cache folder (a relative XDG_CACHE_HOME is
+    ignored, as the XDG rules say)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return Path(base if os.path.isabs(base) else Path.home() / ".cache") / "mygrad" / "sandbox-probe.json"
+
+
+def ours_alone(info: os.stat_result) -> bool:
+    return info.st_uid == os.geteuid() and not info.st_mode & 0o022
 
 
 def recorded_probe(facts: str) -> tuple[bool | None, str] | None:
-    """The recorded answer, if it was recorded for these facts by this user and nobody else could write it."""
+    """The recorded answer, if it was recorded for these facts by this user, in a folder and a file (not a
+    link) that nobody else could write."""
     try:
         path = probe_record()
-        info = path.stat()
-        if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        if not ours_alone(path.parent.stat()):
             return None
-        saved = json.loads(path.read_text())
-        if saved.get("facts") == facts and saved.get("user") in (True, False, None):
-            return saved["user"], str(saved.get("reason", ""))
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd) as file:
+            if not ours_alone(os.fstat(file.fileno())):
+                return None
+            saved = json.loads(file.read(4096))
+        if saved.get("facts") == facts and saved.get("user") in (True, False):
+            return saved["user"], ""
     except (OSError, ValueError, AttributeError):
         pass
     return None
 
 
-def record_probe(facts: str, user: bool | None, reason: str) -> None:
+def record_probe(facts: str, user: bool) -> None:
+    """Keep a probe's answer that bubblewrap runs (a failure is never kept: it may have been a slow moment)."""
     try:
         path = probe_record()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}")
-        partial.write_text(json.dumps({"facts": facts, "user": user, "reason": reason}))
-        partial.replace(path)  # whole or not at all, whatever runs beside us
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not ours_alone(path.parent.stat()):
+            return
+        fd, partial = tempfile.mkstemp(dir=path.parent, prefix=".sandbox-probe-")  # a new file: no link followed
+        try:
+            with os.fdopen(fd, "w") as file:
+                json.dump({"facts": facts, "user": user}, file)
+            os.replace(partial, path)  # whole or not at all, whatever runs beside us
+        except OSError:
+            os.unlink(partial)
     except OSError:
         pass  # a read-only home: probe again next time
 
@@ -282,8 +299,8 @@ def bubblewrap_user() -> bool | None:
     facts = probe_facts()
     recorded = recorded_probe(facts)
     user, reason = recorded or probe_bubblewrap()
-    if not recorded:
-        record_probe(facts, user, reason)
+    if not recorded and user is not None:
+        record_probe(facts, user)
     if user is None:
         warnings.warn(f"student code runs with resource limits only: {reason}", RuntimeWarning, stacklevel=2)
     return user

@@ -1,5 +1,6 @@
 """The sandbox on its own: hostile worker scripts in both isolation modes."""
 
+import json
 import os
 import shutil
 import socket
@@ -325,3 +326,16 @@ def test_a_sandbox_that_no_longer_starts_is_probed_again(probe_record_in, tmp_pa
     assert not sandbox.probe_record().exists()
     sandbox.bubblewrap_user()
     assert len(runs) == 2
+
+
+def test_a_failed_probe_is_never_kept_and_a_linked_record_never_read(probe_record_in, monkeypatch, tmp_path):
+    runs = probe_record_in
+    monkeypatch.setattr(sandbox, "probe_bubblewrap", lambda: runs.append(1) or (None, "bwrap failed: timed out"))
+    with pytest.warns(RuntimeWarning):
+        assert sandbox.bubblewrap_user() is None
+    assert not sandbox.probe_record().exists(), "one slow probe would keep every later grade in rlimit"
+    elsewhere = tmp_path / "planted.json"  # a link planted at the record's path is not followed
+    elsewhere.write_text(json.dumps({"facts": sandbox.probe_facts(), "user": False}))
+    sandbox.probe_record().parent.mkdir(mode=0o700)
+    sandbox.probe_record().symlink_to(elsewhere)
+    assert sandbox.recorded_probe(sandbox.probe_facts()) is None
