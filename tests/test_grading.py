@@ -119,6 +119,25 @@ def test_an_import_slow_once_costs_one_check(tmp_path, private_tmp):
     assert len(failed) == 1 and "still in the import" in failed[0].output, [(t.name, t.output) for t in failed]
 
 
+def test_a_loop_only_constants_reach_costs_no_check_of_values(tmp_path, private_tmp):
+    """`a + 1` wraps the constant first: a loop there says nothing about `a + b`, whose checks keep their points."""
+    sample = {
+        "name": "add-loops-on-constants",
+        "edit": [
+            {
+                "file": "mygrad/engine.py",
+                "find": "        other = other if isinstance(other, Value) else Value(other)\n"
+                "        out = Value(self.data + other.data, (self, other), '+')\n",
+                "replace": "        while not isinstance(other, Value):\n            pass\n"
+                "        out = Value(self.data + other.data, (self, other), '+')\n",
+            }
+        ],
+    }
+    results = grade(samples.materialize(sample, tmp_path), request_timeout=2.0)
+    shared = next(t for t in results.tests if "a node used by two operations" in t.name)
+    assert shared.status == "passed", shared.output
+
+
 def test_zip_submission_and_gradescope_json(tmp_path):
     folder = samples.materialize(BUGS["bias-missing"], tmp_path / "sub")
     archive = tmp_path / "submission.zip"
