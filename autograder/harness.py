@@ -104,8 +104,8 @@ class Harness:
     def pytest_runtest_makereport(self, item, call):
         report = (yield).get_result()
         if report.failed and report.when != "teardown" and item.nodeid not in self.recorded:
-            # a fixture of the grader failed, or record() itself did: recording again raises the grader's
-            # error out of pytest (a grade that stops and says why), never a grade with a row left out
+            # a fixture of the grader failed, or record() itself did: the row is made from that failure ("the
+            # grader could not complete this check"), never left out
             self.record(item, call.excinfo.value)
 
     def record(self, item, err: BaseException | None):

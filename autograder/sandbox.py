@@ -246,9 +246,9 @@ def ours_alone(info: os.stat_result) -> bool:
     return info.st_uid == os.geteuid() and not info.st_mode & 0o022
 
 
-def recorded_probe(facts: str) -> tuple[bool | None, str] | None:
-    """The recorded answer, if it was recorded for these facts by this user, in a folder and a file (not a
-    link) that nobody else could write."""
+def recorded_probe(facts: str) -> bool | None:
+    """The recorded answer (how bubblewrap runs), if it was recorded for these facts by this user, in a folder
+    and a file (not a link) that nobody else could write; None otherwise."""
     try:
         path = probe_record()
         if not ours_alone(path.parent.stat()):
@@ -259,7 +259,7 @@ def recorded_probe(facts: str) -> tuple[bool | None, str] | None:
                 return None
             saved = json.loads(file.read(4096))
         if saved.get("facts") == facts and saved.get("user") in (True, False):
-            return saved["user"], ""
+            return saved["user"]
     except (OSError, ValueError, AttributeError):
         pass
     return None
@@ -297,12 +297,13 @@ def bubblewrap_user() -> bool | None:
     does the kernel count its processes against the process limit), False as ourselves, None when it does
     not run at all (with a warning saying why)."""
     facts = probe_facts()
-    recorded = recorded_probe(facts)
-    user, reason = recorded or probe_bubblewrap()
-    if not recorded and user is not None:
-        record_probe(facts, user)
+    user = recorded_probe(facts)
     if user is None:
-        warnings.warn(f"student code runs with resource limits only: {reason}", RuntimeWarning, stacklevel=2)
+        user, reason = probe_bubblewrap()
+        if user is None:
+            warnings.warn(f"student code runs with resource limits only: {reason}", RuntimeWarning, stacklevel=2)
+            return None
+        record_probe(facts, user)
     return user
 
 
