@@ -1,8 +1,9 @@
 """`mygrad grade-all SUBMISSIONS`: grade a whole class on every core (or a Dask cluster), resumably.
 
 The steps: find each student's entry; key it by a hash of its files and of the grader; grade what the cache
-lacks in long-lived worker processes (each calls grade() again and again, so no interpreter or pytest
-start-up per submission; each submission still gets its own fresh sandboxed worker inside grade()); as each
+lacks in long-lived worker processes (each imports the grader once and grades each submission in a fork of
+itself, so no interpreter or pytest start-up per submission; each submission still gets its own fresh
+sandboxed worker inside grade()); as each
 finishes, write its results.json and feedback page; then the gradebook CSV, the class report and a summary.
 Every file is written atomically, so an interrupted run keeps what finished and a re-run resumes.
 """
@@ -10,6 +11,7 @@ Every file is written atomically, so an interrupted run keeps what finished and 
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import json
@@ -29,7 +31,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
-from . import catalogue, report_page
+from . import catalogue, forked, report_page
 from .catalogue import KIT_ROOT
 from .results import Results, TestResult
 
@@ -166,7 +168,8 @@ _interrupted = False
 
 
 def worker_init() -> None:
-    """Ctrl-C reaches the workers too: remember it, so a grade it cut short is never taken as a result."""
+    """Ctrl-C reaches the workers too: remember it, so a grade it cut short is never taken as a result. Then
+    import what grading needs, once: each grade runs in a fork of this process (grade_forked)."""
 
     def on_sigint(signum, frame):
         global _interrupted
@@ -174,6 +177,9 @@ def worker_init() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, on_sigint)
+    from .grade import warm_up
+
+    warm_up()
 
 
 def not_graded(message: str, code: str, tasks=None) -> Results:
@@ -187,10 +193,11 @@ def not_graded(message: str, code: str, tasks=None) -> Results:
     return Results(rows, 0.0, "none (nothing ran)", [f"{head}: {message}"])
 
 
-def grade_entry(path: str, settings: Settings, student: str = "") -> dict | None:
+def grade_entry(path: str, settings: Settings, student: str = "", collect: bool = False) -> dict | None:
     """Grade one submission; never raises. Returns {"results": Results.to_dict(), "graded": bool, "page":
     its feedback page}, or None when Ctrl-C cut the grade short. graded is False when the grader could not
-    grade it (a 0 with why). The page is drawn here, in parallel, not in the one process that collects."""
+    grade it (a 0 with why). The page is drawn here, in parallel, not in the one process that collects.
+    collect: free the grade's garbage before returning, for a process that grades again (see forked.py)."""
     from .grade import GradingError, grade
 
     # pytest imports the hidden suites once per process: forget them, so every grade starts as a fresh run
@@ -216,7 +223,24 @@ def grade_entry(path: str, settings: Settings, student: str = "") -> dict | None
         results = not_graded(f"{type(err).__name__}: {err}", "grader-error", tasks)
     if _interrupted:
         return None
-    return {"results": results.to_dict(), "graded": graded, "page": feedback_page(results, student)}
+    outcome = {"results": results.to_dict(), "graded": graded, "page": feedback_page(results, student)}
+    if collect:
+        gc.collect()
+    return outcome
+
+
+def grade_forked(path: str, settings: Settings, student: str = "") -> dict | None:
+    """grade_entry in a fork of this (warmed-up) pool process: every grade costs the same, however many this
+    process graded before (forked.py)."""
+    try:
+        result, why = forked.in_child(grade_entry, path, settings, student)
+    except KeyboardInterrupt:  # Ctrl-C: the child has stopped too (in_child waits for it)
+        return None
+    if _interrupted:
+        return None
+    if why:  # e.g. the kernel's OOM killer: the batch goes on, and the next run grades this one again
+        return {"results": not_graded(why, "grader-error", settings.tasks).to_dict(), "graded": False}
+    return result
 
 
 # ---- where the grading runs -------------------------------------------------------------------------
@@ -227,7 +251,7 @@ def run_local(jobs: int, work: dict[str, tuple], on_done) -> bool:
     outcome) as each finishes. Returns False if Ctrl-C stopped it (what had finished is kept)."""
     context = multiprocessing.get_context("forkserver" if sys.platform == "linux" else None)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=worker_init) as pool:
-        futures = {pool.submit(grade_entry, *args): student for student, args in work.items()}
+        futures = {pool.submit(grade_forked, *args): student for student, args in work.items()}
         try:
             for future in as_completed(futures):
                 on_done(futures[future], outcome(future))
@@ -241,14 +265,19 @@ def run_local(jobs: int, work: dict[str, tuple], on_done) -> bool:
 
 
 def run_dask(address: str, work: dict[str, tuple], on_done) -> bool:
-    """The same on a Dask cluster: each submission is a task that a worker runs with grade_entry."""
+    """The same on a Dask cluster: each submission is a task that a worker runs with grade_entry, in its
+    own process (a Dask worker runs tasks in threads: no fork), collecting each grade's garbage after it."""
     from distributed import Client
     from distributed import as_completed as dask_completed
 
     with Client(address, timeout="20s") as client:
         futures = {
             client.submit(
-                grade_entry, *args, key=f"mygrad-{student}-{os.getpid()}-{time.time_ns()}", pure=False
+                grade_entry,
+                *args,
+                collect=True,
+                key=f"mygrad-{student}-{os.getpid()}-{time.time_ns()}",
+                pure=False,
             ): student
             for student, args in work.items()
         }

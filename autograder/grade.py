@@ -73,6 +73,29 @@ def without_plugin_autoload():
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
 
 
+def run_hidden_suites(*plugins, options=("--tb=no",)) -> int:
+    """pytest on the hidden suites, quietly, with only the given plugins and the built-in ones they need.
+    --assert=plain: the checks raise their own Mistake, so rewriting every module's asserts (most of the
+    start-up time) buys nothing; --tb=no: the Harness keeps its own feedback, so formatting tracebacks nobody
+    reads is waste; no plugin autoload keeps other installed plugins out (and PLUGINS_OFF the built-in ones
+    no hidden suite needs)."""
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+        without_plugin_autoload(),
+    ):
+        args = [str(HIDDEN), "-q", "--assert=plain", *options, "-c", str(HIDDEN / "pytest.ini")]
+        return pytest.main([*args, "--rootdir", str(HIDDEN), *PLUGINS_OFF], plugins=list(plugins))
+
+
+def warm_up() -> None:
+    """Import, once, everything a grade imports (pytest's lazily loaded parts, the hidden suites and what
+    they use), then set up the collector: for a process whose grades run in forks of it (forked.py), so that
+    no fork imports anything again."""
+    run_hidden_suites(options=("--collect-only",))
+    rare_collections()
+
+
 def missing_package_results(tasks, only, message) -> list[TestResult]:
     return [
         TestResult(f"{t.id} · all checks", t.id, 0.0, float(t.points), "failed", message, [t.id, "import-error"])
@@ -122,29 +145,7 @@ def grade(
             raise GradingError(f"cannot run student code safely: {err}") from err
         harness = Harness(student, Reference(), catalog, tasks, seed=content_seed(root))
         try:
-            # --assert=plain: the checks raise their own Mistake, so rewriting every module's asserts (most of
-            # the start-up time) buys nothing; --tb=no: the Harness keeps its own feedback, so formatting
-            # tracebacks nobody reads is waste; no plugin autoload keeps other installed plugins out (and
-            # PLUGINS_OFF the built-in ones no hidden suite needs)
-            with (
-                contextlib.redirect_stdout(io.StringIO()),
-                contextlib.redirect_stderr(io.StringIO()),
-                without_plugin_autoload(),
-            ):
-                code = pytest.main(
-                    [
-                        str(HIDDEN),
-                        "-q",
-                        "--assert=plain",
-                        "--tb=no",
-                        "-c",
-                        str(HIDDEN / "pytest.ini"),
-                        "--rootdir",
-                        str(HIDDEN),
-                        *PLUGINS_OFF,
-                    ],
-                    plugins=[harness],
-                )
+            code = run_hidden_suites(harness)
         finally:
             student.close()
     if harness.fault:

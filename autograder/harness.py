@@ -61,9 +61,6 @@ class Harness:
     def seed(self, request):
         return random.Random(f"{self.grade_seed}:{request.node.name}").randrange(2**32)
 
-    def pytest_configure(self, config):
-        config.addinivalue_line("markers", "mygrad(task, title, weight, needs, challenge): one row of the report")
-
     def pytest_collection_modifyitems(self, items, config):
         marked = [(i, i.get_closest_marker("mygrad").kwargs) for i in items if i.get_closest_marker("mygrad")]
         keep = [(i, m) for i, m in marked if self.only is None or m["task"] in self.only]

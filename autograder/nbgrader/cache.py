@@ -8,6 +8,7 @@ grading processes need only this.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -60,8 +61,9 @@ def store(cache_dir: Path, k: str, results: Results) -> None:
     os.replace(tmp, Path(cache_dir) / f"{k}.json")
 
 
-def grade_notebook(nb, tmp: Path, tasks, request_timeout, budget, cache_dir=""):
-    """(problems, results) for one notebook, from the cache when it holds this exact code."""
+def grade_notebook(nb, tmp: Path, tasks, request_timeout, budget, cache_dir="", collect=False):
+    """(problems, results) for one notebook, from the cache when it holds this exact code. collect: free the
+    grade's garbage afterwards, for a process that grades notebook after notebook (see forked.py)."""
     problems = write_package(nb, tmp)
     k = key(tmp, tasks, f"{request_timeout}|{budget}")
     results = load(Path(cache_dir), k) if cache_dir else None
@@ -69,6 +71,8 @@ def grade_notebook(nb, tmp: Path, tasks, request_timeout, budget, cache_dir=""):
         results = grade(tmp, tasks=tasks, request_timeout=request_timeout, budget=budget)
         if cache_dir:
             store(Path(cache_dir), k, results)
+        if collect:
+            gc.collect()
     return problems, results
 
 

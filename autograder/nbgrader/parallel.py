@@ -26,6 +26,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
+from ..forked import in_child
+from ..grade import warm_up
 from .cache import grade_cells, grade_notebook  # not from .preprocessor: it imports nbgrader (2.5 s)
 from .notebook import read
 
@@ -33,9 +35,18 @@ from .notebook import read
 def grade_one(
     notebook: str, tasks: set[str], request_timeout: float, budget: float, cache_dir: str
 ) -> tuple[float, float]:
+    """(score, most) of one notebook, graded into the cache in a fork of this warmed-up pool process, so that
+    every grade costs the same however many came before (autograder/forked.py)."""
+    scores, why = in_child(score_of, notebook, tasks, request_timeout, budget, cache_dir)
+    if why:
+        raise RuntimeError(why)
+    return tuple(scores)
+
+
+def score_of(notebook: str, tasks: set[str], request_timeout: float, budget: float, cache_dir: str) -> list[float]:
     with tempfile.TemporaryDirectory(prefix="mygrad-notebook-") as tmp:
         _, results = grade_notebook(read(Path(notebook)), Path(tmp), tasks, request_timeout, budget, cache_dir)
-    return results.score, results.max_score
+    return [results.score, results.max_score]
 
 
 def student_of(notebook: Path) -> str:
@@ -105,7 +116,7 @@ def autograde(
     tasks_of = {}
     for source in course.glob(f"source/{assignment}/*.ipynb"):  # grade every task the source notebook has
         tasks_of[source.name] = {gid.removeprefix("grade-") for gid in grade_cells(read(source))}
-    with Progress(console=console) as progress, ProcessPoolExecutor(max_workers=jobs) as pool:
+    with Progress(console=console) as progress, ProcessPoolExecutor(max_workers=jobs, initializer=warm_up) as pool:
         bar = progress.add_task(f"grading {len(notebooks)} notebooks with {jobs} processes", total=len(notebooks))
         futures = {
             pool.submit(grade_one, str(nb), tasks_of.get(nb.name, set()), request_timeout, budget, str(cache_dir)): nb

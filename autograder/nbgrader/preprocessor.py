@@ -51,7 +51,9 @@ class MygradGrade(NbGraderPreprocessor):
         cells = grade_cells(nb)
         tasks = {grade_id.removeprefix("grade-") for grade_id in cells}
         with tempfile.TemporaryDirectory(prefix="mygrad-notebook-") as tmp:
-            problems, results = grade_notebook(nb, Path(tmp), tasks, self.request_timeout, self.budget, self.cache_dir)
+            problems, results = grade_notebook(
+                nb, Path(tmp), tasks, self.request_timeout, self.budget, self.cache_dir, collect=True
+            )
         self.log.info("mygrad: %s / %s (%s isolation)", results.score, results.max_score, results.isolation)
         for grade_id, cell in cells.items():
             task = grade_id.removeprefix("grade-")
