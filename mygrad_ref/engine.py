@@ -17,6 +17,8 @@ def _lift(x):
 class Value:
     """A scalar in a computation graph; `grad` is d(output)/d(this) after output.backward()."""
 
+    __slots__ = ('data', 'grad', '_prev', '_op', 'label', '_backward', '__weakref__')
+
     def __init__(self, data, _children=(), _op='', label=''):
         self.data = float(data)
         self.grad = 0.0
@@ -99,23 +101,22 @@ class Value:
 
 def topological_sort(root):
     """Every node reachable from root once, each after all of its children (Kahn's algorithm)."""
-    parents = {id(root): 0}  # for each node: how many edges from parents still point at it
-    nodes, frontier = {id(root): root}, [root]
+    parents = {root: 0}  # for each node: how many edges from parents still point at it (Values hash by id)
+    frontier = [root]
     while frontier:
-        node = frontier.pop()
-        for child in node._prev:
-            if id(child) not in nodes:
-                nodes[id(child)] = child
-                parents[id(child)] = 0
+        for child in frontier.pop()._prev:
+            if child in parents:
+                parents[child] += 1
+            else:
+                parents[child] = 1
                 frontier.append(child)
-            parents[id(child)] += 1
     order, ready = [], [root]
     while ready:  # root-first: a node is ready once all of its parents are placed
         node = ready.pop()
         order.append(node)
         for child in node._prev:
-            parents[id(child)] -= 1
-            if parents[id(child)] == 0:
+            parents[child] -= 1
+            if not parents[child]:
                 ready.append(child)
     order.reverse()
     return order
