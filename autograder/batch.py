@@ -21,6 +21,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
-from . import catalogue, forked, report_page
+from . import catalogue, class_report, forked, report_page
 from .catalogue import KIT_ROOT
 from .results import Results, TestResult
 
@@ -403,6 +404,7 @@ def grade_all(
         progress.update(bar, description=f"grading {len(work)} of {len(entries)} submissions {where}")
         complete = True
         if work:
+            threading.Thread(target=class_report.preload, daemon=True).start()
             if scheduler:
                 runner = lambda: run_dask(scheduler, work, finish)  # noqa: E731
             else:
@@ -411,9 +413,7 @@ def grade_all(
 
     tasks = [t for t in catalogue.load() if not settings.tasks or t in settings.tasks]
     write_atomic(out / "gradebook.csv", gradebook(graded, tasks))
-    from .class_report import class_report
-
-    write_atomic(out / "class-report.html", class_report(graded, skipped, needs_a_look))
+    write_atomic(out / "class-report.html", class_report.class_report(graded, skipped, needs_a_look))
     look = sum(1 for r in graded.values() if needs_a_look(r))
     scores = sorted(r.score for r in graded.values())
     say(
