@@ -41,6 +41,7 @@ ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "HOME"
 PYTHON_FLAGS = ["-S", "-s", "-B"]
 MAX_COPIED_FILE, MAX_COPIED_TOTAL, MAX_COPIED_FILES, MAX_DEPTH = 8 << 20, 64 << 20, 2000, 32
 READY = b'{"ready": true}'  # the worker's line once it has imported the submission
+CPU_LOOK = 0.25  # seconds between looks at the CPU time of a worker whose request runs long
 TMPFS_BYTES = 64 << 20  # each of bubblewrap's /tmp and /dev/shm
 WORKER_TMPFS = "16m"  # each world-writable folder of an rlimit worker with its own mount namespace
 PR_SET_NO_NEW_PRIVS = 38
@@ -56,6 +57,7 @@ class SandboxError(Exception):
 @dataclass(frozen=True)
 class Limits:
     request_timeout: float = 5.0  # default wall seconds per request
+    cpu_share: float = 0.4  # once imported, a request also ends after this share of its deadline in CPU time
     memory_bytes: int = 1 << 30  # RLIMIT_AS
     cpu_seconds: int = 60  # RLIMIT_CPU per worker process
     file_bytes: int = 1 << 20  # RLIMIT_FSIZE
@@ -442,6 +444,43 @@ def limiter(limits: Limits, uid: int | None, namespaces: bool = False, keep: Pat
     return preexec
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds the processes have used (utime + stime from /proc/PID/stat; 0 for one that is gone or
+    unreadable, so without /proc only the wall-clock deadline applies)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class BusyWatch:
+    """The CPU time a worker spends on one request, looked at every CPU_LOOK seconds while it runs long. A busy
+    loop is stopped on CPU time, not only at the deadline: a loaded machine slows an honest request's wall
+    time, never its CPU time, and a loop then costs the class seconds, not each check's deadline. Only once
+    the submission is imported: its top-level code may train for a while, and the deadline covers that."""
+
+    def __init__(self, pid: int, most: float):
+        self.pid, self.most, self.pids, self.start = pid, most, None, 0.0
+        self.next_look = time.monotonic() + CPU_LOOK
+
+    def too_long(self) -> bool:
+        """Whether the worker has used more than `most` CPU seconds since the first look (a worker that prints
+        all the while is looked at too: the looks go by the clock, not by quiet moments)."""
+        now = time.monotonic()
+        if now < self.next_look:
+            return False
+        self.next_look = now + CPU_LOOK
+        if self.pids is None:  # the first look: a walk of /proc, so only for a request that runs long
+            self.pids = [self.pid, *descendants(self.pid)]
+            self.start = cpu_seconds(self.pids)
+            return False
+        return cpu_seconds(self.pids) - self.start > self.most
+
+
 def descendants(pid: int) -> list[int]:
     """Every process below pid (a `setsid` grandchild is still a descendant until its parent dies)."""
     children: dict[int, list[int]] = {}
@@ -724,7 +763,7 @@ class Worker:
         if failed:
             return failed
         streams = {proc.stdout.fileno(): "out", proc.stderr.fileno(): "err"}
-        asked = 0
+        asked, busy = 0, BusyWatch(proc.pid, timeout * self.limits.cpu_share)
         while True:
             if b"\n" in self.stdout_buf:
                 raw, self.stdout_buf = self.stdout_buf.split(b"\n", 1)
@@ -748,7 +787,9 @@ class Worker:
             left = deadline - time.monotonic()
             if left <= 0:
                 return self._fail("timeout", f"no answer within {timeout:.1f} s (stopped)")
-            ready, _, _ = select.select(list(streams), [], [], left)
+            if self.ready and busy.too_long():  # not during the import: see BusyWatch
+                return self._fail("timeout", f"no answer after {busy.most:.1f} s of CPU time (stopped)")
+            ready, _, _ = select.select(list(streams), [], [], min(left, CPU_LOOK))
             for fd in ready:
                 chunk = os.read(fd, 1 << 16)
                 if not chunk:  # end of a stream: without stdout there can be no answer

@@ -24,14 +24,17 @@ for line in sys.stdin:
 """
 
 
-def worker(tmp_path, body, mode, **limits):
+def worker(tmp_path, body, mode, ready=False, **limits):
+    """A worker running body for each request; with ready, it first says it has imported the submission."""
     entry = tmp_path / "entry"
     entry.mkdir(exist_ok=True)
-    (entry / "main.py").write_text(HEADER + "".join(f"    {line}\n" for line in body.strip().splitlines()))
+    header = HEADER.replace("for line", f"out.write({sandbox.READY.decode()!r} + '\\n')\nout.flush()\nfor line")
+    body = "".join(f"    {line}\n" for line in body.strip().splitlines())
+    (entry / "main.py").write_text((header if ready else HEADER) + body)
     submission = tmp_path / "submission"
     submission.mkdir(exist_ok=True)
     (submission / "data.txt").write_text("visible")
-    return Worker(entry, "main.py", submission, Limits(request_timeout=1.5, **limits), mode=mode)
+    return Worker(entry, "main.py", submission, Limits(**{"request_timeout": 1.5, **limits}), mode=mode)
 
 
 def no_process_with(marker):
@@ -88,6 +91,29 @@ def test_failures_are_named_and_a_fresh_process_serves_the_next_request(tmp_path
         assert outcome.seconds < 5
         after = w.request({"x": 0})
         assert after.kind == "ok" and w.starts == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_busy_loop_is_stopped_on_cpu_time_and_a_wait_at_the_deadline(tmp_path, mode):
+    # a share of 0.05 of a 30 s deadline: 1.5 s of CPU time stops the loop long before the deadline
+    for loop in ("pass", "print('still here')"):  # a loop that prints all the while is looked at too
+        body = f"while request['x']: {loop}\nanswer(request, ok=1)"
+        with worker(tmp_path, body, mode, ready=True, request_timeout=30.0, cpu_share=0.05) as w:
+            outcome = w.request({"x": 1})
+            assert outcome.kind == "timeout" and "no answer after 1.5 s of CPU time" in outcome.detail, outcome
+            assert w.request({"x": 0}).kind == "ok" and w.starts == 2
+    with worker(tmp_path, "import time\ntime.sleep(1000)", mode, ready=True, cpu_share=0.05) as w:
+        outcome = w.request({"x": 1})  # asleep, it uses no CPU time: it gets its whole deadline
+        assert outcome.kind == "timeout" and "no answer within 1.5 s" in outcome.detail, outcome
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_cpu_time_is_not_watched_before_the_worker_is_ready(tmp_path, mode):
+    # busy before its ready line (a submission's top-level code runs on import): only the deadline applies
+    with worker(tmp_path, "answer(request, ok=1)", mode, cpu_share=0.05) as w:
+        (w.entry_dir / "main.py").write_text("while True: pass\n" + (w.entry_dir / "main.py").read_text())
+        outcome = w.request({"x": 1})
+        assert outcome.kind == "timeout" and "no answer within 1.5 s" in outcome.detail, outcome
 
 
 @pytest.mark.parametrize("mode", MODES)
