@@ -509,7 +509,7 @@ def kill_uid(uid: int) -> None:
     """Without a pid namespace, a `setsid` grandchild escapes the process group: kill everything of the
     worker's own uid (one no other process holds), again until none is left (one that forks while we look
     would otherwise slip through)."""
-    give_up = time.monotonic() + 5.0
+    give_up, pause = time.monotonic() + 5.0, 0.001
     while time.monotonic() < give_up:
         found = 0
         for proc in Path("/proc").iterdir():
@@ -521,7 +521,8 @@ def kill_uid(uid: int) -> None:
                 pass
         if not found:
             break
-        time.sleep(0.01)
+        time.sleep(pause)  # a killed process is gone within a millisecond or two: look again soon, then less often
+        pause = min(2 * pause, 0.05)
 
 
 def remove_files_of(uid: int) -> None:
@@ -684,12 +685,13 @@ class Worker:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        if self.uid is not None:
+        if self.uid is not None and self.mode.startswith("rlimit"):  # bubblewrap's pid namespace dies whole
             kill_uid(self.uid)
         proc.wait()
-        give_up = time.monotonic() + 2.0  # the kernel ends them asynchronously: return once they are gone
+        give_up, pause = time.monotonic() + 2.0, 0.001  # the kernel ends them asynchronously: wait until gone
         while any(alive(pid) for pid in tree) and time.monotonic() < give_up:
-            time.sleep(0.005)
+            time.sleep(pause)
+            pause = min(2 * pause, 0.05)
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             try:
                 stream.close()
