@@ -166,16 +166,20 @@ def write_atomic(path: Path, text: str) -> None:
 # ---- grading one submission (runs in a worker process, local or on a Dask worker) ---------------------
 
 _interrupted = False
+_grading = False  # a pool process is grading (Ctrl-C then stops the grade)
 
 
 def worker_init() -> None:
-    """Ctrl-C reaches the workers too: remember it, so a grade it cut short is never taken as a result. Then
+    """Ctrl-C reaches the workers too: remember it, so a grade it cut short is never taken as a result, and
+    no grade starts after it. It stops a grade under way, never the process (a pool process that died while
+    idle would break the pool: the grades under way in the others would come back as failures). Then
     import what grading needs, once: each grade runs in a fork of this process (grade_forked)."""
 
     def on_sigint(signum, frame):
         global _interrupted
         _interrupted = True
-        raise KeyboardInterrupt
+        if _grading:
+            raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, on_sigint)
     from .grade import warm_up
@@ -233,10 +237,16 @@ def grade_entry(path: str, settings: Settings, student: str = "", collect: bool 
 def grade_forked(path: str, settings: Settings, student: str = "") -> dict | None:
     """grade_entry in a fork of this (warmed-up) pool process: every grade costs the same, however many this
     process graded before (forked.py)."""
+    global _grading
+    if _interrupted:  # after Ctrl-C: the parent is cancelling what has not started
+        return None
+    _grading = True
     try:
         result, why = forked.in_child(grade_entry, path, settings, student)
     except KeyboardInterrupt:  # Ctrl-C: the child has stopped too (in_child waits for it)
         return None
+    finally:
+        _grading = False
     if _interrupted:
         return None
     if why:  # e.g. the kernel's OOM killer: the batch goes on, and the next run grades this one again
@@ -260,7 +270,7 @@ def run_local(jobs: int, work: dict[str, tuple], on_done) -> bool:
             for future in futures:
                 future.cancel()
             for future in as_completed(f for f in futures if not f.cancelled() and not f.done()):
-                on_done(futures[future], outcome(future))  # the workers stop their grades at once
+                on_done(futures[future], outcome(future, cut_short=True))  # the workers stop their grades at once
             return False
     return True
 
@@ -291,10 +301,14 @@ def run_dask(address: str, work: dict[str, tuple], on_done) -> bool:
     return True
 
 
-def outcome(future) -> dict | None:
+def outcome(future, cut_short: bool = False) -> dict | None:
+    """A finished future's result; when the grading process failed, a 0 with why, or None (not a result)
+    for a grade that Ctrl-C cut short."""
     try:
         return future.result()
     except BaseException as err:  # the worker process died, or the cluster lost it
+        if cut_short:
+            return None
         return {
             "results": not_graded(
                 f"the grading process failed ({type(err).__name__}: {err})", "grader-error"
@@ -422,7 +436,7 @@ def grade_all(
         f"in {time.monotonic() - started:.0f} s: median {statistics.median(scores) if scores else 0:g}, "
         f"{len(failed)} could not be graded, {look} need a look; see {out / 'class-report.html'}",
     )
-    if not complete:
+    if not complete or len(graded) < len(entries):  # or Ctrl-C reached only the grading processes
         say(console, f"interrupted: {len(entries) - len(graded)} left; run the same command again to grade only those")
         return INTERRUPTED
     return NOT_ALL_GRADED if failed else OK

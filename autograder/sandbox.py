@@ -40,7 +40,8 @@ ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "HOME"
 # run). The environment is ours alone either way; -S -s keep every site-packages out.
 PYTHON_FLAGS = ["-S", "-s", "-B"]
 MAX_COPIED_FILE, MAX_COPIED_TOTAL, MAX_COPIED_FILES, MAX_DEPTH = 8 << 20, 64 << 20, 2000, 32
-READY = b'{"ready": true}'  # the worker's line once it has imported the submission
+READY = b'{"ready": true}'  # the worker's line once it has imported the submission (or one module of it)
+IMPORTING = b'{"importing": true}'  # the worker's line before it imports a module of the submission on first use
 CPU_LOOK = 0.25  # seconds between looks at the CPU time of a worker whose request runs long
 TMPFS_BYTES = 64 << 20  # each of bubblewrap's /tmp and /dev/shm
 WORKER_TMPFS = "16m"  # each world-writable folder of an rlimit worker with its own mount namespace
@@ -464,7 +465,7 @@ class BusyWatch:
     the submission is imported: its top-level code may train for a while, and the deadline covers that."""
 
     def __init__(self, pid: int, most: float):
-        self.pid, self.most, self.pids, self.start = pid, most, None, 0.0
+        self.pid, self.most, self.start = pid, most, None
         self.next_look = time.monotonic() + CPU_LOOK
 
     def too_long(self) -> bool:
@@ -474,11 +475,10 @@ class BusyWatch:
         if now < self.next_look:
             return False
         self.next_look = now + CPU_LOOK
-        if self.pids is None:  # the first look: a walk of /proc, so only for a request that runs long
-            self.pids = [self.pid, *descendants(self.pid)]
-            self.start = cpu_seconds(self.pids)
-            return False
-        return cpu_seconds(self.pids) - self.start > self.most
+        used = cpu_seconds([self.pid, *descendants(self.pid)])  # a walk of /proc: only while a request runs long
+        if self.start is None:  # processes started later count whole; those that ended drop out (undercounts)
+            self.start = used
+        return used - self.start > self.most
 
 
 def descendants(pid: int) -> list[int]:
@@ -550,7 +550,7 @@ class Worker:
         self.limits = limits
         self.mode = mode or isolation_mode()
         self.proc: subprocess.Popen | None = None
-        self.ready = False
+        self.ready = self.importing = False
         self.starts, self.elapsed, self.counter = 0, 0.0, 0
         self.private: Path | None = None
         self.skipped: list[str] = []  # files of the submission left out of the sandbox's copy, and why
@@ -660,6 +660,7 @@ class Worker:
         self.starts += 1
         self.stdout_buf, self.stderr_buf = b"", b""
         self.ready = False  # the worker has imported the submission (it says so once, before any answer)
+        self.importing = False  # ... and is importing a module of it on first use now
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             os.set_blocking(stream.fileno(), False)
 
@@ -769,8 +770,7 @@ class Worker:
         while True:
             if b"\n" in self.stdout_buf:
                 raw, self.stdout_buf = self.stdout_buf.split(b"\n", 1)
-                if raw == READY:
-                    self.ready = True
+                if self._status(raw):
                     continue
                 outcome = self._parse(raw, ident)
                 question = outcome.response.get("ask") if outcome.kind == "ok" and len(outcome.response) == 1 else None
@@ -789,7 +789,7 @@ class Worker:
             left = deadline - time.monotonic()
             if left <= 0:
                 return self._fail("timeout", f"no answer within {timeout:.1f} s (stopped)")
-            if self.ready and busy.too_long():  # not during the import: see BusyWatch
+            if self.ready and not self.importing and busy.too_long():  # not during an import: see BusyWatch
                 return self._fail("timeout", f"no answer after {busy.most:.1f} s of CPU time (stopped)")
             ready, _, _ = select.select(list(streams), [], [], min(left, CPU_LOOK))
             for fd in ready:
@@ -801,6 +801,15 @@ class Worker:
                     self.stdout_buf += chunk
                 else:
                     self._keep_stderr(chunk)
+
+    def _status(self, raw: bytes) -> bool:
+        """Whether raw is a line saying where the worker is, not an answer: it has imported the submission
+        (or a module of it), or it is importing a module on first use (then only the deadline applies: a lie
+        gains nothing more)."""
+        if raw not in (READY, IMPORTING):
+            return False
+        self.ready, self.importing = self.ready or raw == READY, raw == IMPORTING
+        return True
 
     def _output(self) -> str:
         return self.stderr_buf.decode(errors="replace")

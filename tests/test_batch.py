@@ -18,7 +18,7 @@ import pytest
 from browser import chromium
 from rich.console import Console
 
-from autograder import batch
+from autograder import batch, samples
 from autograder.catalogue import KIT_ROOT
 from autograder.samples.classroom import make_class, make_entry
 
@@ -157,14 +157,22 @@ def test_bad_arguments_exit_2_with_one_line(args, message, tmp_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_keeps_what_finished_and_a_rerun_resumes(tmp_path):
-    subs = make_class(tmp_path / "submissions", size=4)  # s01 loops for a minute; the others take a second
+@pytest.mark.parametrize("parent", ["stops", "ignores"])
+def test_ctrl_c_keeps_what_finished_and_a_rerun_resumes(tmp_path, parent):
+    """Ctrl-C to the process group; with "ignores", grade-all runs where SIGINT is ignored (a background job of
+    a script) so that only its grading processes stop their grades: it must still say so, not leave students
+    out in silence."""
+    subs = make_class(tmp_path / "submissions", size=4)
+    shutil.rmtree(subs / "s01")  # s01 hangs at import (two waits of 5 s: no CPU cap cuts a sleep)
+    samples.materialize(samples.load("hostile")["sleeps-at-import"], subs / "s01")
     out = tmp_path / "grades"
+    command = [*MYGRAD, "grade-all", str(subs), "--out", str(out), "-j", "2"]
     proc = subprocess.Popen(
-        [*MYGRAD, "grade-all", str(subs), "--out", str(out), "-j", "2"],
+        command,
         start_new_session=True,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if parent == "ignores" else None,
     )
     deadline = time.monotonic() + 120
     while len(list(out.glob("students/*/results.json"))) < 2 and time.monotonic() < deadline:
@@ -182,6 +190,21 @@ def test_ctrl_c_keeps_what_finished_and_a_rerun_resumes(tmp_path):
     run = grade_all(subs, "--out", out)
     assert run.returncode == 0, run.stderr
     assert f"graded 3 of 3 submissions ({len(finished)} from the cache)" in run.stderr
+
+
+def test_ctrl_c_stops_a_grade_but_never_an_idle_pool_process(monkeypatch):
+    """An idle pool process that died of Ctrl-C would break the pool, and the grades under way in the others
+    would come back as grader errors (written as zeros): it only remembers, and starts no grade after."""
+    saved = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(batch, "_interrupted", False)
+    try:
+        batch.worker_init()
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)  # the handler runs here: it must not raise
+        assert batch._interrupted
+        assert batch.grade_forked(str(KIT_ROOT / "solutions"), batch.Settings()) is None
+    finally:
+        signal.signal(signal.SIGINT, saved)
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
 """The autograder end to end: model answers, stubs, the bug samples and the hostile samples."""
 
+import functools
 import json
 import shutil
 import subprocess
@@ -268,3 +269,18 @@ def test_a_deep_folder_tree_is_graded_without_crashing():
         for path in reversed(chain[:-1]):
             path.rmdir()
         shutil.rmtree(folder.parent)
+
+
+def test_a_module_imported_on_first_use_gets_the_deadline_not_the_cpu_cap(tmp_path, monkeypatch):
+    """A module that the package's __init__ does not import runs its top-level code (learners leave demo
+    training runs there) on the first request that needs it: an import's time, not a loop's. The request's
+    CPU cap (here 10% of the 4 s deadline: 0.4 s) must not stop it; the deadline covers it."""
+    import autograder.sandbox
+
+    monkeypatch.setattr(autograder.sandbox, "Limits", functools.partial(autograder.sandbox.Limits, cpu_share=0.1))
+    shutil.copytree(KIT_ROOT / "solutions" / "mygrad", tmp_path / "mygrad")
+    (tmp_path / "mygrad" / "__init__.py").write_text("")
+    with open(tmp_path / "mygrad" / "nn.py", "a") as nn:
+        nn.write("\nimport time\n_t = time.process_time()\nwhile time.process_time() - _t < 1.5:\n    pass\n")
+    results = grade(tmp_path, tasks={"task4"}, request_timeout=4.0)
+    assert results.score == results.max_score > 0, [t.output for t in results.tests if t.status != "passed"]
