@@ -41,7 +41,8 @@ ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "HOME"
 PYTHON_FLAGS = ["-S", "-s", "-B"]
 MAX_COPIED_FILE, MAX_COPIED_TOTAL, MAX_COPIED_FILES, MAX_DEPTH = 8 << 20, 64 << 20, 2000, 32
 READY = b'{"ready": true}'  # the worker's line once it has imported the submission (or one module of it)
-IMPORTING = b'{"importing": true}'  # the worker's line before it imports a module of the submission on first use
+# The worker's line before it imports a module of the submission on first use: {"importing": "nn"}
+IMPORTING = re.compile(rb'\{"importing": "([A-Za-z_]\w{0,39})"\}')
 CPU_LOOK = 0.25  # seconds between looks at the CPU time of a worker whose request runs long
 TMPFS_BYTES = 64 << 20  # each of bubblewrap's /tmp and /dev/shm
 WORKER_TMPFS = "16m"  # each world-writable folder of an rlimit worker with its own mount namespace
@@ -550,7 +551,7 @@ class Worker:
         self.limits = limits
         self.mode = mode or isolation_mode()
         self.proc: subprocess.Popen | None = None
-        self.ready = self.importing = False
+        self.ready, self.importing = False, ""
         self.starts, self.elapsed, self.counter = 0, 0.0, 0
         self.private: Path | None = None
         self.skipped: list[str] = []  # files of the submission left out of the sandbox's copy, and why
@@ -660,7 +661,7 @@ class Worker:
         self.starts += 1
         self.stdout_buf, self.stderr_buf = b"", b""
         self.ready = False  # the worker has imported the submission (it says so once, before any answer)
-        self.importing = False  # ... and is importing a module of it on first use now
+        self.importing = ""  # ... and the module of it that it is importing on first use now, if any
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             os.set_blocking(stream.fileno(), False)
 
@@ -804,11 +805,13 @@ class Worker:
 
     def _status(self, raw: bytes) -> bool:
         """Whether raw is a line saying where the worker is, not an answer: it has imported the submission
-        (or a module of it), or it is importing a module on first use (then only the deadline applies: a lie
-        gains nothing more)."""
-        if raw not in (READY, IMPORTING):
+        (or a module of it), or it is importing a module on first use (its name is kept; only the deadline
+        applies then: a lie gains nothing more)."""
+        importing = IMPORTING.fullmatch(raw)
+        if raw != READY and not importing:
             return False
-        self.ready, self.importing = self.ready or raw == READY, raw == IMPORTING
+        self.ready = self.ready or raw == READY
+        self.importing = importing.group(1).decode() if importing else ""
         return True
 
     def _output(self) -> str:

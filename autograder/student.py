@@ -166,8 +166,15 @@ class Student:
     def remember_stuck(self, outcome, touches: frozenset[str]) -> None:
         """What a timeout says is stuck: the one function of theirs the request called, or, when the worker
         never got past importing their package twice in a row (two fresh workers: once could be a slow
-        moment of the machine), that import."""
-        if self.worker.ready:
+        moment of the machine), that import. A timeout while a module was imported on first use is that
+        import's, said as such, and no function's."""
+        if self.worker.importing and outcome.kind == "timeout":
+            outcome.detail += (
+                f", still importing mygrad/{self.worker.importing}.py on its first use (code at the top level of "
+                "a module runs when it is imported: a demo or a training run there belongs under "
+                "`if __name__ == '__main__':`)"
+            )
+        elif self.worker.ready:
             self.import_timeouts = 0
             if outcome.kind == "timeout" and len(touches) == 1:
                 self.stuck.setdefault(next(iter(touches)), self.task)

@@ -284,3 +284,18 @@ def test_a_module_imported_on_first_use_gets_the_deadline_not_the_cpu_cap(tmp_pa
         nn.write("\nimport time\n_t = time.process_time()\nwhile time.process_time() - _t < 1.5:\n    pass\n")
     results = grade(tmp_path, tasks={"task4"}, request_timeout=4.0)
     assert results.score == results.max_score > 0, [t.output for t in results.tests if t.status != "passed"]
+
+
+def test_a_hang_in_a_module_imported_on_first_use_is_said_to_be_that_import(tmp_path):
+    """The worker says which module it is importing on first use: a hang there is reported as that import's
+    (with where a demo belongs), and the checks that do not need the module keep their points."""
+    shutil.copytree(KIT_ROOT / "solutions" / "mygrad", tmp_path / "mygrad")
+    (tmp_path / "mygrad" / "__init__.py").write_text("")
+    with open(tmp_path / "mygrad" / "nn.py", "a") as nn:
+        nn.write("\nimport time\ntime.sleep(10 ** 6)\n")
+    results = grade(tmp_path, tasks={"task1", "task4"}, request_timeout=1.0)
+    scores = results.task_scores()
+    assert scores["task1"][0] == scores["task1"][1] > 0 and scores["task4"][0] == 0
+    first = next(t for t in results.tests if t.task == "task4")
+    assert "still importing mygrad/nn.py on its first use" in first.output, first.output
+    assert "if __name__ == '__main__':" in first.output

@@ -77,7 +77,7 @@ def main():
         full = f'mygrad.{name}'
         if full in sys.modules:
             return sys.modules[full]
-        send({'importing': True})
+        send({'importing': name})
         try:
             return importlib.import_module(full)
         finally:
