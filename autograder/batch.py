@@ -202,13 +202,15 @@ def grade_entry(path: str, settings: Settings, student: str = "", collect: bool 
     """Grade one submission; never raises. Returns {"results": Results.to_dict(), "graded": bool, "page":
     its feedback page}, or None when Ctrl-C cut the grade short. graded is False when the grader could not
     grade it (a 0 with why). The page is drawn here, in parallel, not in the one process that collects.
-    collect: free the grade's garbage before returning, for a process that grades again (see forked.py)."""
+    collect: for a process that grades again in itself (a Dask worker; a pool process grades in forks of its
+    warmed-up self instead, see forked.py): the hidden suites an earlier grade ran are forgotten first, so
+    that this one starts as a fresh run, and the grade's garbage is freed before returning."""
     from .grade import GradingError, grade
 
-    # pytest imports the hidden suites once per process: forget them, so every grade starts as a fresh run
-    for name, module in list(sys.modules.items()):
-        if HIDDEN_SUITES in (getattr(module, "__file__", None) or "").replace(os.sep, "/"):
-            del sys.modules[name]
+    if collect:
+        for name, module in list(sys.modules.items()):
+            if HIDDEN_SUITES in (getattr(module, "__file__", None) or "").replace(os.sep, "/"):
+                del sys.modules[name]
     tasks = set(settings.tasks) if settings.tasks else None
     graded = False
     try:
