@@ -156,6 +156,7 @@ def check_closure(student, reference, op, x, y=None, k=None, preset=(0.25, -0.5)
 # --- expressions with constants --------------------------------------------------------------------
 
 SYMBOLS = {ast.Add: 'add', ast.Sub: 'sub', ast.Mult: 'mul', ast.Div: 'div'}
+BINARY_OPS = frozenset(SYMBOLS.values())
 
 
 def expression_spec(expr: str, x: float, y: float) -> dict:
@@ -240,9 +241,9 @@ def children_of(spec) -> list[list[int]]:
     for op, *args in spec['nodes']:
         if op == 'sum':
             out.append(list(args[0]))
-        elif op[0] == 'c' and op[1:] in SYMBOLS.values():
+        elif op[0] == 'c' and op[1:] in BINARY_OPS:
             out.append([args[1]])
-        elif op in SYMBOLS.values():
+        elif op in BINARY_OPS:
             out.append([args[0], args[1]])
         else:  # a constant on the right, pow, neg or a method: one child
             out.append([args[0]])
@@ -269,7 +270,7 @@ def check_ops_graph(student, reference, spec, what=""):
         return
     first = max(wrong)
     feeds = ", ".join(describe_node(spec, j) for j in consumers(spec, first)) or "nothing (it is the output)"
-    binary = list(dict.fromkeys(kind for kind, *_ in spec['nodes'] if kind in SYMBOLS.values()))
+    binary = list(dict.fromkeys(kind for kind, *_ in spec['nodes'] if kind in BINARY_OPS))
     code = 'non-finite' if non_finite(*got['grads']) else graph_mistake(spec, got['grads'], binary)
     fail(
         f"In {example}: the first wrong gradient, counting back from the output, is {describe_node(spec, first)}"
@@ -282,16 +283,16 @@ def check_ops_graph(student, reference, spec, what=""):
 
 def one_op_spec(op) -> dict:
     const = {'pow': 2, 'sum': None}.get(op, 2.0)
-    binary = op in SYMBOLS.values()
+    binary = op in BINARY_OPS
     node = (
         ['sum', [0, 1, 0]]
         if op == 'sum'
         else [op, 0, 1]
         if binary
         else [op, const, 0]
-        if op[0] == 'c' and op[1:] in SYMBOLS.values()
+        if op[0] == 'c' and op[1:] in BINARY_OPS
         else [op, 0, const]
-        if op[-1] == 'c' and op[:-1] in SYMBOLS.values() or op == 'pow'
+        if op[-1] == 'c' and op[:-1] in BINARY_OPS or op == 'pow'
         else [op, 0]
     )
     return {"leaves": [0.75, 1.25], "nodes": [node]}

@@ -31,13 +31,16 @@ HIDDEN = Path(__file__).resolve().parent / "hidden"
 # pytest's plugins that a hidden suite never uses (it marks rows and takes the harness's fixtures), each
 # imported and set up per grade, and most of them run again around every test: off. `capture` too: a grade
 # redirects this process's output itself, and the student's code prints in another process; the unraisable and
-# thread-exception plugins would run full collections at the end to find what nobody raised here.
+# thread-exception plugins would run full collections at the end to find what nobody raised here. `terminal`
+# (nobody reads pytest's output: the Harness keeps each row, and a failure never reaches a report, so no
+# traceback is formatted), `assertion` (the checks raise their own Mistake: rewriting asserts buys nothing)
+# and `skipping` (no hidden test has a skip or xfail mark; a pytest.skip() call is still a failed row) too.
 PLUGINS_OFF = [
     arg
     for name in (
         "cacheprovider debugging unittest legacypath tmpdir monkeypatch recwarn pastebin junitxml doctest "
         "setuponly setupplan stepwise faulthandler subtests logging warnings capture unraisableexception "
-        "threadexception"
+        "threadexception terminal assertion skipping"
     ).split()
     for arg in ("-p", f"no:{name}")
 ]
@@ -73,18 +76,16 @@ def without_plugin_autoload():
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
 
 
-def run_hidden_suites(*plugins, options=("--tb=no",)) -> int:
-    """pytest on the hidden suites, quietly, with only the given plugins and the built-in ones they need.
-    --assert=plain: the checks raise their own Mistake, so rewriting every module's asserts (most of the
-    start-up time) buys nothing; --tb=no: the Harness keeps its own feedback, so formatting tracebacks nobody
-    reads is waste; no plugin autoload keeps other installed plugins out (and PLUGINS_OFF the built-in ones
-    no hidden suite needs)."""
+def run_hidden_suites(*plugins, options=()) -> int:
+    """pytest on the hidden suites, quietly, with only the given plugins and the built-in ones they need: no
+    plugin autoload keeps other installed plugins out, and PLUGINS_OFF the built-in ones no hidden suite
+    needs."""
     with (
         contextlib.redirect_stdout(io.StringIO()),
         contextlib.redirect_stderr(io.StringIO()),
         without_plugin_autoload(),
     ):
-        args = [str(HIDDEN), "-q", "--assert=plain", *options, "-c", str(HIDDEN / "pytest.ini")]
+        args = [str(HIDDEN), *options, "-c", str(HIDDEN / "pytest.ini")]
         return pytest.main([*args, "--rootdir", str(HIDDEN), *PLUGINS_OFF], plugins=list(plugins))
 
 

@@ -28,12 +28,13 @@ def creation_order(n: int, children, rng) -> list[int]:
     return order
 
 
-def recorded_request(reference, spec, rng, repeats):
-    """The children of each node, and the request: the nodes' data and children, a creation order that is not
-    topological, and a label per node (drawn here: a closure's log says nothing about the graph's order)."""
+def recorded_request(reference, spec, rng, repeats, data=None):
+    """The children of each node, and the request: the nodes' data (the reference's, unless given) and
+    children, a creation order that is not topological, and a label per node (drawn here: a closure's log
+    says nothing about the graph's order)."""
     children = children_of(spec)
     rng = rng or random.Random(0)
-    data = reference.run("graph", spec=spec)[0]["data"]
+    data = data or reference.run("graph", spec=spec)[0]["data"]
     return children, {
         "nodes": [[d, kids] for d, kids in zip(data, children)],
         "creation": creation_order(len(children), children, rng),
@@ -63,10 +64,10 @@ def check_sort(student, reference, spec, rng=None, repeats=3):
     raise_first(problems, f"topological_sort on the graph {spec_text(spec)}")
 
 
-def check_backward(student, reference, spec, rng=None, calls=1, repeats=3, slow=False, what=""):
+def check_backward(student, reference, spec, rng=None, calls=1, repeats=3, slow=False, what="", data=None):
     """backward(): seeds the output with 1.0, calls every closure once, each after its parents' closures,
     and changes no other grad; `calls` calls in a row each do the same."""
-    children, request = recorded_request(reference, spec, rng, repeats)
+    children, request = recorded_request(reference, spec, rng, repeats, data)
     n = len(children)
     presets = [round(0.5 + 0.25 * i, 2) for i in range(n)]
     runs = student.run("recorded", **request, grads=presets, call="backward", calls=calls, repeats=repeats, slow=slow)

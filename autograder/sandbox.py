@@ -749,15 +749,18 @@ class Worker:
     def _send(self, line: bytes, deadline: float, timeout: float) -> Outcome | None:
         """Write line to the worker's stdin (None when done); a worker that never reads its stdin must not
         block us once the pipe is full."""
-        pending = memoryview(line)
+        pending, stdin = memoryview(line), self.proc.stdin.fileno()
         while pending:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([], [self.proc.stdin.fileno()], [], left)[1]:
-                return self._fail("timeout", f"did not take the request within {timeout:.1f} s (stopped)")
-            try:
-                pending = pending[os.write(self.proc.stdin.fileno(), pending) :]
-            except (BrokenPipeError, OSError):
+            try:  # the pipe is non-blocking: it takes what fits, and only a full pipe is waited for
+                pending = pending[os.write(stdin, pending) :]
+                continue
+            except BlockingIOError:
+                pass
+            except OSError:  # a broken pipe: the worker has gone
                 return self._ended()
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [stdin], [], left)[1]:
+                return self._fail("timeout", f"did not take the request within {timeout:.1f} s (stopped)")
         return None
 
     def _exchange(self, line: bytes, ident: int, deadline: float, timeout: float, on_ask=None) -> Outcome:

@@ -59,6 +59,8 @@ def code_names(path: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]]
     compared = {id(c) for node in nodes if isinstance(node, ast.Compare) for c in node.comparators}
     modules, reaching = [], []
     for node in nodes:
+        if not isinstance(node, (ast.Import, ast.ImportFrom, ast.Constant, ast.Attribute)):
+            continue  # nothing else names a module or one of REACHING (most nodes: skipped cheaply)
         names = (
             [a.name for a in node.names]
             if isinstance(node, ast.Import)

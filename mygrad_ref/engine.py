@@ -14,6 +14,10 @@ def _lift(x):
     return x if isinstance(x, Value) else Value(x)
 
 
+def _leaf():
+    """A leaf's closure: nothing below it to update (one function shared by every leaf)."""
+
+
 class Value:
     """A scalar in a computation graph; `grad` is d(output)/d(this) after output.backward()."""
 
@@ -25,7 +29,7 @@ class Value:
         self._prev = tuple(_children)
         self._op = _op
         self.label = label
-        self._backward = lambda: None
+        self._backward = _leaf
 
     def __repr__(self):
         return f"Value(data={self.data!r}, grad={self.grad!r}{', label=' + repr(self.label) if self.label else ''})"
@@ -41,13 +45,28 @@ class Value:
         out._backward = _backward
         return out
 
+    # + and * make almost every node of a network: their closures are written out (as _result's would be)
     def __add__(self, other):
         other = _lift(other)
-        return self._result(self.data + other.data, (self, other), '+', lambda: (1.0, 1.0))
+        out = Value(self.data + other.data, (self, other), '+')
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = _backward
+        return out
 
     def __mul__(self, other):
         other = _lift(other)
-        return self._result(self.data * other.data, (self, other), '*', lambda: (other.data, self.data))
+        out = Value(self.data * other.data, (self, other), '*')
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
 
     def __pow__(self, k):
         if not isinstance(k, (int, float)) or isinstance(k, bool):
