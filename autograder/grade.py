@@ -33,14 +33,14 @@ HIDDEN = Path(__file__).resolve().parent / "hidden"
 # redirects this process's output itself, and the student's code prints in another process; the unraisable and
 # thread-exception plugins would run full collections at the end to find what nobody raised here. `terminal`
 # (nobody reads pytest's output: the Harness keeps each row, and a failure never reaches a report, so no
-# traceback is formatted), `assertion` (the checks raise their own Mistake: rewriting asserts buys nothing)
-# and `skipping` (no hidden test has a skip or xfail mark; a pytest.skip() call is still a failed row) too.
+# traceback is formatted) and `assertion` (the checks raise their own Mistake: rewriting asserts buys
+# nothing) too. `skipping` stays: a skip or xfail mark on a hidden test keeps its meaning.
 PLUGINS_OFF = [
     arg
     for name in (
         "cacheprovider debugging unittest legacypath tmpdir monkeypatch recwarn pastebin junitxml doctest "
         "setuponly setupplan stepwise faulthandler subtests logging warnings capture unraisableexception "
-        "threadexception terminal assertion skipping"
+        "threadexception terminal assertion"
     ).split()
     for arg in ("-p", f"no:{name}")
 ]
