@@ -3,8 +3,8 @@
 The steps: find each student's entry; key it by a hash of its files and of the grader; grade what the cache
 lacks in long-lived worker processes (each imports the grader once and grades each submission in a fork of
 itself, so no interpreter or pytest start-up per submission; each submission still gets its own fresh
-sandboxed worker inside grade()); as each
-finishes, write its results.json and feedback page; then the gradebook CSV, the class report and a summary.
+sandboxed worker inside grade()); as each finishes, write its results.json and feedback page; then the
+gradebook CSV, the class report and a summary.
 Every file is written atomically, so an interrupted run keeps what finished and a re-run resumes.
 """
 

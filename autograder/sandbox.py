@@ -506,12 +506,21 @@ def alive(pid: int) -> bool:
         return False
 
 
+def looks(seconds: float):
+    """Yield once per look for up to `seconds`, sleeping between looks: a killed process is gone within a
+    millisecond or two, so look again after 1 ms, then less often (doubling, at most every 50 ms)."""
+    give_up, pause = time.monotonic() + seconds, 0.001
+    while time.monotonic() < give_up:
+        yield
+        time.sleep(pause)
+        pause = min(2 * pause, 0.05)
+
+
 def kill_uid(uid: int) -> None:
     """Without a pid namespace, a `setsid` grandchild escapes the process group: kill everything of the
     worker's own uid (one no other process holds), again until none is left (one that forks while we look
     would otherwise slip through)."""
-    give_up, pause = time.monotonic() + 5.0, 0.001
-    while time.monotonic() < give_up:
+    for _ in looks(5.0):
         found = 0
         for proc in Path("/proc").iterdir():
             try:
@@ -522,8 +531,6 @@ def kill_uid(uid: int) -> None:
                 pass
         if not found:
             break
-        time.sleep(pause)  # a killed process is gone within a millisecond or two: look again soon, then less often
-        pause = min(2 * pause, 0.05)
 
 
 def remove_files_of(uid: int) -> None:
@@ -690,10 +697,9 @@ class Worker:
         if self.uid is not None and self.mode.startswith("rlimit"):  # bubblewrap's pid namespace dies whole
             kill_uid(self.uid)
         proc.wait()
-        give_up, pause = time.monotonic() + 2.0, 0.001  # the kernel ends them asynchronously: wait until gone
-        while any(alive(pid) for pid in tree) and time.monotonic() < give_up:
-            time.sleep(pause)
-            pause = min(2 * pause, 0.05)
+        for _ in looks(2.0):  # the kernel ends them asynchronously: wait until gone
+            if not any(alive(pid) for pid in tree):
+                break
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             try:
                 stream.close()
