@@ -20,7 +20,6 @@ import os
 import signal
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -33,6 +32,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from . import catalogue, class_report, forked, report_page
+from .atomic import write_atomic
 from .catalogue import KIT_ROOT
 from .results import Results, TestResult
 
@@ -148,19 +148,6 @@ def content_hash(path: Path, digest=None) -> str:
 def cache_key(entry: Entry, settings: Settings) -> str:
     text = f"{grader_fingerprint()}|{settings}|{entry.path.name}|{content_hash(entry.path)}"
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside path, then rename: a reader (or a re-run) never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 # ---- grading one submission (runs in a worker process, local or on a Dask worker) ---------------------

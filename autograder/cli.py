@@ -78,10 +78,9 @@ def cmd_grade(args) -> int:
         print(f"mygrad grade: {err}", file=sys.stderr)
         return 2
     if args.json:
-        target = Path(args.json)
-        partial = target.with_name(f".{target.name}.partial")
-        partial.write_text(json.dumps(results.to_gradescope(args.visibility), indent=2))
-        os.replace(partial, target)  # never a half-written results.json
+        from .atomic import write_atomic
+
+        write_atomic(Path(args.json), json.dumps(results.to_gradescope(args.visibility), indent=2))
     if args.html:
         from .report_page import page
 

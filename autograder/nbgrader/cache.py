@@ -11,11 +11,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..grade import grade
 from ..results import Results, TestResult
 from .notebook import write_package
@@ -48,17 +47,13 @@ def load(cache_dir: Path, k: str) -> Results | None:
 
 
 def store(cache_dir: Path, k: str, results: Results) -> None:
-    Path(cache_dir).mkdir(parents=True, exist_ok=True)
     data = {
         "tests": [t.__dict__ for t in results.tests],
         "execution_time": results.execution_time,
         "isolation": results.isolation,
         "notes": results.notes,
     }
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".part")  # atomic: an interrupted write leaves no entry
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f)
-    os.replace(tmp, Path(cache_dir) / f"{k}.json")
+    write_atomic(Path(cache_dir) / f"{k}.json", json.dumps(data))  # an interrupted write leaves no entry
 
 
 def grade_notebook(nb, tmp: Path, tasks, request_timeout, budget, cache_dir="", collect=False):

@@ -11,14 +11,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ..catalogue import KIT_ROOT, tomllib
+from ..catalogue import KIT_ROOT, read_toml
 
 HERE = Path(__file__).resolve().parent
 
 
 def load(kind: str) -> dict[str, dict]:
     """Samples of one kind ('bugs', 'hostile', 'forgers' or 'styles') by name."""
-    rows = tomllib.loads((HERE / f"{kind}.toml").read_text())["sample"]
+    rows = read_toml(HERE / f"{kind}.toml")["sample"]
     return {row["name"]: row for row in rows}
 
 
