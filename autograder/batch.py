@@ -32,6 +32,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from . import catalogue, class_report, forked, report_page
+from .affinity import take_a_core
 from .atomic import write_atomic
 from .catalogue import KIT_ROOT
 from .results import Results, TestResult
@@ -156,11 +157,12 @@ _interrupted = False
 _grading = False  # a pool process is grading (Ctrl-C then stops the grade)
 
 
-def worker_init() -> None:
+def worker_init(counter=None) -> None:
     """Ctrl-C reaches the workers too: remember it, so a grade it cut short is never taken as a result, and
     no grade starts after it. It stops a grade under way, never the process (a pool process that died while
-    idle would break the pool: the grades under way in the others would come back as failures). Then
-    import what grading needs, once: each grade runs in a fork of this process (grade_forked)."""
+    idle would break the pool: the grades under way in the others would come back as failures). Then take a
+    core of this process's own (affinity.py), and import what grading needs, once: each grade runs in a fork
+    of this process (grade_forked)."""
 
     def on_sigint(signum, frame):
         global _interrupted
@@ -169,6 +171,8 @@ def worker_init() -> None:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, on_sigint)
+    if counter is not None:
+        take_a_core(counter)
     from .grade import warm_up
 
     warm_up()
@@ -250,7 +254,8 @@ def run_local(jobs: int, work: dict[str, tuple], on_done) -> bool:
     """Grade work (student -> grade_entry's arguments) in `jobs` long-lived processes; call on_done(student,
     outcome) as each finishes. Returns False if Ctrl-C stopped it (what had finished is kept)."""
     context = multiprocessing.get_context("forkserver" if sys.platform == "linux" else None)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=worker_init) as pool:
+    cores = context.Value("i", 0)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=worker_init, initargs=(cores,)) as pool:
         futures = {pool.submit(grade_forked, *args): student for student, args in work.items()}
         try:
             for future in as_completed(futures):

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from . import catalogue
+from .affinity import one_cpu
 from .diagnoses import explain
 from .harness import Harness
 from .intake import GradingError, find_package, missing_message, prepared, real_dir  # noqa: F401 (re-exported)
@@ -140,15 +141,16 @@ def grade(
                 [f"NOT GRADED: {why}", *intake_notes],
             )
         found = scan(root)
-        try:
-            student = Student(root, budget_seconds=budget, request_timeout=request_timeout, mode=mode)
-        except SandboxError as err:
-            raise GradingError(f"cannot run student code safely: {err}") from err
-        harness = Harness(student, Reference(), catalog, tasks, seed=content_seed(root))
-        try:
-            code = run_hidden_suites(harness)
-        finally:
-            student.close()
+        with one_cpu():  # the worker starts inside: both on one core (affinity.py says why)
+            try:
+                student = Student(root, budget_seconds=budget, request_timeout=request_timeout, mode=mode)
+            except SandboxError as err:
+                raise GradingError(f"cannot run student code safely: {err}") from err
+            harness = Harness(student, Reference(), catalog, tasks, seed=content_seed(root))
+            try:
+                code = run_hidden_suites(harness)
+            finally:
+                student.close()
     if harness.fault:
         raise GradingError(f"cannot run student code safely: {harness.fault}")
     if code == pytest.ExitCode.INTERRUPTED:  # Ctrl-C or SIGTERM: pytest stopped; the worker is gone already

@@ -15,6 +15,7 @@ again, gain nothing on a busy machine, and contend for the SQLite gradebook.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -26,10 +27,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
+from ..affinity import take_a_core
 from ..forked import in_child
 from ..grade import warm_up
 from .cache import grade_cells, grade_notebook  # not from .preprocessor: it imports nbgrader (2.5 s)
 from .notebook import read
+
+
+def pool_init(counter) -> None:
+    """A pool process: a core of its own (affinity.py), then everything a grade imports, once."""
+    take_a_core(counter)
+    warm_up()
 
 
 def grade_one(
@@ -116,7 +124,10 @@ def autograde(
     tasks_of = {}
     for source in course.glob(f"source/{assignment}/*.ipynb"):  # grade every task the source notebook has
         tasks_of[source.name] = {gid.removeprefix("grade-") for gid in grade_cells(read(source))}
-    with Progress(console=console) as progress, ProcessPoolExecutor(max_workers=jobs, initializer=warm_up) as pool:
+    with (
+        Progress(console=console) as progress,
+        ProcessPoolExecutor(max_workers=jobs, initializer=pool_init, initargs=(multiprocessing.Value("i", 0),)) as pool,
+    ):
         bar = progress.add_task(f"grading {len(notebooks)} notebooks with {jobs} processes", total=len(notebooks))
         futures = {
             pool.submit(grade_one, str(nb), tasks_of.get(nb.name, set()), request_timeout, budget, str(cache_dir)): nb
