@@ -41,14 +41,22 @@ def explore(engine, roots: list[int], known: dict[int, list[int]] | None = None)
 
 
 def listed_children(run: dict) -> dict[int, list[int]]:
-    """The children the graph request listed for the nodes it built; numbers past those nodes are new nodes
-    the worker met among them, numbered in turn: any other number is a node that does not exist."""
+    """The children the graph request listed: of the nodes it built, then of the nodes first met among those
+    (numbered in turn past the built ones). Numbers past both are nodes first met at the second level, also
+    numbered in turn; any other number is a node that does not exist."""
     kids = run.get("children")
     if kids is None:
         return {}
     n = len(run["data"])
-    new = {c for cs in kids for c in cs if c >= n}
-    if len(kids) != n or any(c < 0 for cs in kids for c in cs) or (new and max(new) >= n + len(new)):
+    first = {c for cs in kids[:n] for c in cs if c >= n}  # met among the built nodes' children
+    m = n + len(first)
+    second = {c for cs in kids[n:] for c in cs if c >= m}  # met among those nodes' children
+    if (
+        len(kids) != m
+        or any(c < 0 for cs in kids for c in cs)
+        or (first and max(first) >= m)
+        or (second and max(second) >= m + len(second))
+    ):
         raise bad_response("the worker listed children that do not exist")
     return dict(enumerate(kids))
 

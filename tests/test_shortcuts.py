@@ -9,10 +9,13 @@ import os
 import subprocess
 import sys
 
+import pytest
 import tomllib
 
-from autograder import affinity
+from autograder import affinity, experiments
 from autograder.catalogue import read_toml
+from autograder.reference import Reference
+from autograder.student import ProbeFailure
 
 
 def test_a_toml_file_is_read_from_its_copy_and_a_changed_file_is_parsed_again(tmp_path):
@@ -64,3 +67,58 @@ def test_pool_processes_each_take_a_core_of_their_own():
         assert cores == [allowed, allowed]
     else:
         assert sorted(cores) == [[allowed[0]], [allowed[1]]]
+
+
+def graph_run(spec):
+    (run,) = Reference().run("graph", spec=spec, children=True)
+    return run
+
+
+class Asking:
+    """The reference, remembering whose children a graph walk asked for."""
+
+    def __init__(self):
+        self.reference, self.asked = Reference(), []
+
+    def run(self, probe, **args):
+        self.asked += args.get("of", [])
+        return self.reference.run(probe, **args)
+
+
+@pytest.mark.parametrize("op", [["addc", 0, 2.0], ["csub", 2.0, 0], ["sum", [0, 1, 0]]])
+def test_the_graph_request_lists_the_children_of_the_nodes_met_among_the_built_ones(op):
+    """`a + 2` meets the constant 2 among the children of the node it built: its children (none) come in the same
+    answer, and a walk of the graph asks for no node's children twice, nor for any the answer listed."""
+    spec = {"leaves": [2.0, 3.0], "nodes": [op]}
+    engine = Asking()
+    (run,) = engine.run("graph", spec=spec, children=True)
+    listed = experiments.listed_children(run)
+    assert len(listed) > len(run["data"])  # the second level
+    edges = experiments.explore(engine, [2], listed)
+    assert not set(engine.asked) & set(listed) and len(set(engine.asked)) == len(engine.asked)
+    assert set(edges) <= set(listed) | set(engine.asked) and 2 in edges
+    if op[0] == "sum":  # 0 + a + b + a: the 0 is met at the third level, then asked for
+        assert engine.asked and min(engine.asked) >= len(listed)
+    else:  # a + 2 and 2 - a: two levels are the whole graph
+        assert engine.asked == []
+
+
+@pytest.mark.parametrize(
+    "children, why",
+    [
+        ([[], [], [0, 1], []], "an entry for a node that was never met"),
+        ([[], [], [0, 4], []], "a new number that skips one"),
+        ([[], [], [0, 1]], None),
+        ([[], [], [0, 3], [4]], None),  # 4: met at the second level, listed by a later request
+        ([[], [], [0, 3], [5]], "a second-level number that skips one"),
+        ([[], [], [0, 3]], "no entry for the node met among the built ones"),
+        ([[], [], [-1, 1]], "a negative number"),
+    ],
+)
+def test_listed_children_takes_only_numbers_given_in_turn(children, why):
+    run = {"data": [1.0, 2.0, 3.0], "grads": [0.0] * 3, "children": children}
+    if why is None:
+        assert experiments.listed_children(run) == dict(enumerate(children))
+    else:
+        with pytest.raises(ProbeFailure, match="children that do not exist"):
+            experiments.listed_children(run)

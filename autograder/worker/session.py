@@ -89,8 +89,9 @@ class Session:
     def graph(self, spec, calls=0, repeats=1, children=False):
         """Build the spec with the student's operations `repeats` times, with fresh objects; call the root's
         backward() `calls` times; report every node's data and grad. The last build stays numbered; with
-        `children`, its nodes' children too, as the `children` request would list them (one level of each
-        node built here, no walk: what a request per level would cost, in one)."""
+        `children`, two levels of children too, as two `children` requests would list them: those of the
+        nodes built here, then those of the nodes first met among them (the constants of `a + 1`). Two fixed
+        levels, no walk: what the requests would cost, in one."""
         V = self.mods('engine').Value
         runs = []
         for r in range(repeats):
@@ -104,7 +105,8 @@ class Session:
             runs.append({'data': [num(n.data) for n in nodes], 'grads': [num(n.grad) for n in nodes]})
             del padding
         if children and runs:
-            runs[-1]['children'] = self.children(range(len(nodes)))['children']
+            built = self.children(range(len(nodes)))['children']
+            runs[-1]['children'] = built + self.children(range(len(nodes), len(self.objects)))['children']
         return runs
 
     def children(self, of):
