@@ -1,7 +1,7 @@
 """Experiments that take several requests, run the same way on the student's worker and on the reference.
 
-The worker numbers nodes and lists one level of children per request; the graph walk and the order in
-which closures are called are decided here, in the grader's process.
+The worker numbers nodes and lists one level of children per request (a build lists two); the graph walk
+and the order in which closures are called are decided here, in the grader's process.
 """
 
 from __future__ import annotations
