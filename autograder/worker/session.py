@@ -1,7 +1,8 @@
 """Objects of one experiment, by number: Values made with the student's operations, their children, numbers.
 
-The grader's process describes a graph, asks for a node's children one level at a time (a build lists two), and says in which
-order to call the closures; this file only does as it is told (it has no graph walk and no derivative).
+The grader's process describes a graph, asks for a node's children one level at a time (a build lists two),
+and says in which order to call the closures; this file only does as it is told (it has no graph walk and no
+derivative).
 """
 
 import math
