@@ -19,20 +19,25 @@ def in_range(numbers, n, most, also=None) -> bool:
     return len(numbers) <= most and all(0 <= i < n or i == also for i in numbers)
 
 
+def random_words(rng, n: int):
+    """n random 32-bit numbers in one draw (shuffle and sample draw one at a time: a few milliseconds for the
+    3,000-node chain)."""
+    return memoryview(rng.randbytes(4 * n)).cast("I")
+
+
 def creation_order(n: int, children, rng) -> list[int]:
     """A shuffled creation order that is not a topological one (so creation order cannot pass for a sort)."""
-    order = list(range(n))
-    (rng or random.Random(0)).shuffle(order)
+    keys = random_words(rng or random.Random(0), n)
+    order = sorted(range(n), key=keys.__getitem__)
     if child_after_parent(order, children) is None:
         order.reverse()
     return order
 
 
 def distinct_labels(rng, n: int) -> list[int]:
-    """n different numbers below 2**29, drawn at once (random.sample draws one at a time: a few milliseconds
-    for the 3,000-node chain)."""
+    """n different numbers below 2**29 (answers keep numbers below 10**9)."""
     while True:
-        labels = [x >> 3 for x in memoryview(rng.randbytes(4 * n)).cast("I")]
+        labels = [x >> 3 for x in random_words(rng, n)]
         if len(set(labels)) == n:
             return labels
 
@@ -78,7 +83,7 @@ def check_backward(student, reference, spec, rng=None, calls=1, repeats=3, slow=
     and changes no other grad; `calls` calls in a row each do the same."""
     children, request = recorded_request(reference, spec, rng, repeats, data)
     n = len(children)
-    presets = [round(0.5 + 0.25 * i, 2) for i in range(n)]
+    presets = [0.5 + 0.25 * i for i in range(n)]  # exact in binary: what the worker sets is what it reads
     runs = student.run("recorded", **request, grads=presets, call="backward", calls=calls, repeats=repeats, slow=slow)
     index = [{label: i for i, label in enumerate(labels)} for labels in request["labels"]]
     if len(runs) != repeats or any(
