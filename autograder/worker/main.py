@@ -8,7 +8,6 @@ Nothing here is trusted by the grader: every answer is checked against a schema,
 
 import gc
 import importlib
-import json
 import os
 import sys
 import types
@@ -18,9 +17,10 @@ sys.path.insert(0, HERE)
 import nets  # noqa: E402  (imported before the submission is reachable)
 import session as sessions  # noqa: E402
 from protocol import FORBIDDEN, NOT_STARTED  # noqa: E402
+from wire import dumps, loads  # noqa: E402
 
 sys.path[:] = [p for p in sys.path if p != HERE]  # a submission's session.py must not be found as ours
-for name in ('nets', 'session', 'protocol'):
+for name in ('nets', 'session', 'protocol', 'wire'):
     del sys.modules[name]
 
 
@@ -39,7 +39,8 @@ def load_package(submission):
 
 
 def describe(err):
-    import traceback  # here: ~3 ms of every worker start, and a correct submission never raises
+    import re  # here, as traceback: a correct submission never raises, and each costs every worker start
+    import traceback
 
     frames = traceback.extract_tb(err.__traceback__)
     student = [f for f in frames if '/mygrad/' in f.filename.replace(os.sep, '/')]
@@ -48,7 +49,7 @@ def describe(err):
         message = str(err)[:500]
     except Exception:  # noqa: BLE001 - a student exception whose __str__ fails
         message = '(the message could not be read)'
-    stub = NOT_STARTED.search(message) if isinstance(err, NotImplementedError) else None
+    stub = re.search(NOT_STARTED, message) if isinstance(err, NotImplementedError) else None
     return {
         'type': type(err).__name__[:80],
         'message': message,
@@ -64,12 +65,12 @@ def main():
     requests = sys.stdin
 
     def send(message):
-        answers.write(json.dumps(message) + '\n')
+        answers.write(dumps(message) + '\n')
         answers.flush()
 
     def ask(question):
         send({'ask': question})
-        return json.loads(requests.readline())['answer']
+        return loads(requests.readline())['answer']
 
     def module(name):
         """mygrad.<name>, imported on first use when the package's __init__ did not import it: its top-level
@@ -91,14 +92,17 @@ def main():
     gc.freeze()
     gc.set_threshold(200_000, 50, 100)
     session = sessions.Session(module, ask)
+    seen = [-1, []]  # how many modules were loaded when last looked at, and which of them are forbidden
     for line in requests:
-        request = json.loads(line)
+        request = loads(line)
         try:
             reply = {'ok': nets.run(session, request['probe'], request['args'])}
         except Exception as err:  # the student's error is an answer, not the worker's failure
             reply = {'error': describe(err)}
         reply['id'] = request.get('id')
-        reply['forbidden'] = sorted(m for m in sys.modules if m.split('.')[0] in FORBIDDEN)[:20]
+        if len(sys.modules) != seen[0]:  # looked at again only when an import changed the count
+            seen[:] = len(sys.modules), sorted(m for m in sys.modules if m.split('.')[0] in FORBIDDEN)[:20]
+        reply['forbidden'] = seen[1]
         send(reply)
     os._exit(0)  # end of requests: leave at once (no student atexit hook or finaliser runs, nothing to flush)
 
