@@ -459,6 +459,13 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def reject(token):
+    raise ValueError(f"{token} is not a number")
+
+
+ANSWERS = json.JSONDecoder(parse_constant=reject)  # NaN and Infinity are not JSON: they travel as strings
+
+
 class BusyWatch:
     """The CPU time a worker spends on one request, looked at every CPU_LOOK seconds while it runs long. A busy
     loop is stopped on CPU time, not only at the deadline: a loaded machine slows an honest request's wall
@@ -858,11 +865,8 @@ class Worker:
         return self._fail("exited", f"exited with status {code} before answering")
 
     def _parse(self, raw: bytes, ident: int) -> Outcome:
-        def reject(token):
-            raise ValueError(f"{token} is not a number")
-
         try:
-            reply = json.loads(raw, parse_constant=reject)
+            reply = ANSWERS.decode(raw.decode())
         except (ValueError, RecursionError) as err:  # RecursionError: an answer nested thousands deep
             return self._fail("bad-response", f"the answer was not valid JSON ({str(err)[:80]})")
         if isinstance(reply, dict) and len(reply) == 1 and "ask" in reply:
