@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -122,3 +123,48 @@ def test_listed_children_takes_only_numbers_given_in_turn(children, why):
     else:
         with pytest.raises(ProbeFailure, match="children that do not exist"):
             experiments.listed_children(run)
+
+
+MESSAGES = [
+    {"id": 3, "ok": [1.5, -0.0, 1e300, 5, "nan", None, True, False], "forbidden": []},
+    {"error": {"type": "ValueError", "message": 'é "quoted" \\ \n\t\x00 \ud800', "where": "", "task": None}},
+    {"ask": {"ask": "forward", "params": [0.1] * 50, "x": [[1, 2], {"k": []}]}},
+    {"a": float("nan"), "b": float("-inf")},
+]
+
+
+@pytest.mark.parametrize("message", MESSAGES)
+def test_the_workers_json_lines_are_jsons(message):
+    from autograder.worker import wire
+
+    assert wire.dumps(message) == json.dumps(message)
+    assert repr(wire.loads(json.dumps(message) + "\n")) == repr(json.loads(json.dumps(message)))
+
+
+def test_the_worker_reads_and_writes_json_without_importing_json_re_or_enum():
+    worker = affinity.__file__.replace("affinity.py", "worker")
+    code = "import sys, wire; print(sorted({'json', 're', 'enum'} & set(sys.modules)), wire.dumps.__module__)"
+    out = subprocess.run([sys.executable, "-S", "-c", code], cwd=worker, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]", "wire"], out.stdout
+
+
+def test_the_worker_gets_checked_bytecode_of_its_files_made_again_when_a_file_changes(tmp_path):
+    from autograder import student
+
+    entry = tmp_path / "entry"
+    entry.mkdir()
+    student.copy_worker(entry)
+    sources = sorted(p.name for p in student.WORKER.glob("*.py"))
+    assert sorted(p.name for p in entry.glob("*.py")) == sources
+    assert sorted(p.name.split(".")[0] + ".py" for p in (entry / "__pycache__").glob("*.pyc")) == sources
+    for source in entry.glob("*.py"):  # each .pyc is of its source as it is: the sandboxed Python will take it
+        pyc = importlib.util.cache_from_source(str(source))
+        head = open(pyc, "rb").read(16)
+        assert head == importlib.util.MAGIC_NUMBER + b"\x03\0\0\0" + importlib.util.source_hash(source.read_bytes())
+    module = tmp_path / "kit" / "mod.py"
+    module.parent.mkdir()
+    module.write_text("X = 1\n")
+    first = student.checked_bytecode(module).read_bytes()
+    module.write_text("X = 2\n")
+    again = student.checked_bytecode(module).read_bytes()
+    assert first != again and again[8:16] == importlib.util.source_hash(module.read_bytes())
