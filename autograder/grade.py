@@ -41,7 +41,7 @@ PLUGINS_OFF = [
     for name in (
         "cacheprovider debugging unittest legacypath tmpdir monkeypatch recwarn pastebin junitxml doctest "
         "setuponly setupplan stepwise faulthandler subtests logging warnings capture unraisableexception "
-        "threadexception terminal assertion"
+        "threadexception terminal assertion reports"
     ).split()
     for arg in ("-p", f"no:{name}")
 ]
