@@ -106,6 +106,9 @@ def drawn_problem(rng):
     return xs, ys
 
 
+SLACK = 0.02  # the fit's target: 1.5 times the reference's loss on the same data, plus this
+
+
 def squared_error(preds, ys):
     return sum((p - y) ** 2 for p, y in zip(preds, ys))
 
@@ -145,9 +148,11 @@ def test_convergence(student, reference, rng):
             f"{[fmt(p) for p in again][:4]} against {[fmt(p) for p in after][:4]}",
             "bad-response",
         )
-    ref = reference.run("own_training", **call)
-    target = squared_error(ref["after"], ys) * 1.5 + 0.02  # calibrated on the reference, for these data
     start, final = squared_error(before, ys), squared_error(after, ys)  # from your own model's predictions
+    if final < SLACK:  # below every target: the reference's own 40 steps (here, in the grader) would change nothing
+        return
+    ref = reference.run("own_training", **call)
+    target = squared_error(ref["after"], ys) * 1.5 + SLACK  # calibrated on the reference, for these data
     if not final < target:
         fail(
             f"MLP(3, [4, 4, 1]) trained by your train() for {steps} steps at lr={lr} on four samples drawn for "
