@@ -5,6 +5,7 @@ student's engine or mse_loss is not charged again in the training rows."""
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import mygrad_ref.engine as ref
 
@@ -57,6 +58,17 @@ def finite(x: float):
     return x if math.isfinite(x) else str(x)
 
 
+@lru_cache(maxsize=256)
+def forward(params: tuple[float, ...], x: tuple[float, ...]) -> dict:
+    """The probe model's output and coefficients, kept: the reference's train() and a right one ask the same
+    questions, until their updates part in the last bits (the solutions': 12 of 32 asked again). Answers
+    are only read, never changed."""
+    model = ProbeModel(ref.Value, params, len(x))
+    out = model(x)
+    out.backward()
+    return {"data": finite(out.data), "coefs": [finite(p.grad) for p in model.parameters()]}
+
+
 def answer(question) -> dict | None:
     """The answer to a worker's question, or None for a question the grader does not answer."""
     if not isinstance(question, dict):
@@ -65,10 +77,7 @@ def answer(question) -> dict | None:
         params, x = numbers(question.get("params")), numbers(question.get("x"))
         if params is None or not x or len(params) != ProbeModel.size(len(x)):
             return None
-        model = ProbeModel(ref.Value, params, len(x))
-        out = model(x)
-        out.backward()
-        return {"data": finite(out.data), "coefs": [finite(p.grad) for p in model.parameters()]}
+        return forward(tuple(params), tuple(x))
     if question.get("ask") == "loss":
         preds, ys = numbers(question.get("preds")), numbers(question.get("ys"))
         if preds is None or ys is None or len(preds) != len(ys):
