@@ -5,7 +5,7 @@
 Each case runs as a fresh `mygrad grade ... --quiet` process, interleaved (base, this, base, this, ...) so
 that the machine's load falls on both alike; prints the median wall and CPU seconds (the process and every
 process it starts: the sandboxed worker too), the ratio to the base, and the ratio to the floor: a Python
-that only imports pytest. CPU time is steadier than wall time on a shared machine.
+that only imports pytest, run in the same round as each pair. CPU time is steadier than wall time on a shared machine.
 
 The CPU is counted with `perf stat` (Debian: apt-get install linux-perf) when it runs here: getrusage cannot
 see a bubblewrap worker, whose sandbox (a PID namespace) is never waited for by the process we wait for.
@@ -82,20 +82,23 @@ def main() -> None:
             if perf
             else "CPU: getrusage, WITHOUT a bubblewrap worker's CPU (install perf to count it)"
         )
-        floor = [measure([sys.executable, "-c", "import pytest"], KIT, perf) for _ in range(args.runs)]
-        floor_wall, floor_cpu = (statistics.median(x) for x in zip(*floor))
-        print(f"floor (python -c 'import pytest'): wall {floor_wall:.2f} s, cpu {floor_cpu:.2f} s")
+        floor_cmd = [sys.executable, "-c", "import pytest"]
         print(f"{'case':<24}{'version':<8}{'wall s':>8}{'cpu s':>8}{'cpu/base':>10}{'cpu/floor':>11}")
         for case, cli in CASES.items():
-            runs: dict[str, list[tuple[float, float]]] = {"base": [], "this": []}
-            for _ in range(args.runs):
+            runs: dict[str, list[tuple[float, float]]] = {"base": [], "this": [], "floor": []}
+            for _ in range(args.runs):  # the floor too in every round: the machine's speed moves within minutes
                 for version, tree in trees.items():
                     runs[version].append(measure([sys.executable, "-m", "autograder.cli", *cli, "--quiet"], tree, perf))
+                runs["floor"].append(measure(floor_cmd, KIT, perf))
             base_cpu = statistics.median(c for _, c in runs["base"])
             for version in trees:
                 wall = statistics.median(w for w, _ in runs[version])
                 cpu = statistics.median(c for _, c in runs[version])
-                print(f"{case:<24}{version:<8}{wall:8.2f}{cpu:8.2f}{cpu / base_cpu:10.2f}{cpu / floor_cpu:11.2f}")
+                to_floor = statistics.median(c / f for (_, c), (_, f) in zip(runs[version], runs["floor"]))
+                print(f"{case:<24}{version:<8}{wall:8.2f}{cpu:8.2f}{cpu / base_cpu:10.2f}{to_floor:11.2f}")
+            wall, cpu = (statistics.median(x) for x in zip(*runs["floor"]))
+            print(f"{case:<24}{'floor':<8}{wall:8.2f}{cpu:8.2f}{'':>10}{1:11.2f}")
+        print("cpu/floor: the median of each run's ratio to the floor measured in the same round")
 
 
 if __name__ == "__main__":

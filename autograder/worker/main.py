@@ -43,18 +43,30 @@ def load_package(submission):
         sys.modules['mygrad'] = package
 
 
-def describe(err):
-    import re  # here, as traceback: a correct submission never raises, and each costs every worker start
-    import traceback
+def last_frame_in_mygrad(tb):
+    """Where in the submission's mygrad/ the traceback last passes, as "file.py:line in name" (the traceback
+    module would cost every worker that meets an exception its import: 38 M instructions, with linecache,
+    tokenize and re)."""
+    where = ''
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if '/mygrad/' in code.co_filename.replace(os.sep, '/'):
+            where = f"{os.path.basename(code.co_filename)}:{tb.tb_lineno} in {code.co_name}"
+        tb = tb.tb_next
+    return where
 
-    frames = traceback.extract_tb(err.__traceback__)
-    student = [f for f in frames if '/mygrad/' in f.filename.replace(os.sep, '/')]
-    where = f"{os.path.basename(student[-1].filename)}:{student[-1].lineno} in {student[-1].name}" if student else ''
+
+def describe(err):
+    where = last_frame_in_mygrad(err.__traceback__)
     try:
         message = str(err)[:500]
     except Exception:  # noqa: BLE001 - a student exception whose __str__ fails
         message = '(the message could not be read)'
-    stub = re.search(NOT_STARTED, message) if isinstance(err, NotImplementedError) else None
+    stub = None
+    if isinstance(err, NotImplementedError):
+        import re  # here: only a stub's error needs it, and its import costs a worker start 23 M instructions
+
+        stub = re.search(NOT_STARTED, message)
     return {
         'type': type(err).__name__[:80],
         'message': message,
