@@ -48,7 +48,9 @@ def last_frame_in_mygrad(tb):
     module would cost every worker that meets an exception its import: 38 M instructions, with linecache,
     tokenize and re)."""
     where = ''
-    while tb is not None:
+    for _ in range(10**6):  # along the chain of frames, as deep as the stack was (the worker has no while loop)
+        if tb is None:
+            break
         code = tb.tb_frame.f_code
         if '/mygrad/' in code.co_filename.replace(os.sep, '/'):
             where = f"{os.path.basename(code.co_filename)}:{tb.tb_lineno} in {code.co_name}"
