@@ -64,38 +64,58 @@ def raise_first(problems, what):
     raise Mistake(f"{what}: {text}." + explain(code) + note, code, 'order-dependent' if note else '')
 
 
-def check_sort(student, reference, spec, rng=None, repeats=3):
-    """topological_sort: every node once, children first, root last; over several fresh builds."""
+def sort_check(reference, spec, rng=None, repeats=3):
+    """topological_sort: every node once, children first, root last; over several fresh builds. The check in
+    two steps: its request (drawn now) and a judge of the answer."""
     children, request = recorded_request(reference, spec, rng, repeats)
     n = len(children)
-    runs = student.run("recorded", **request, grads=[0.0] * n, call="sort", repeats=repeats)
-    if len(runs) != repeats or any(
-        "order" not in r or not in_range(r["order"] + r["again"], n, 10 * n + 10, -1) for r in runs
-    ):
-        fail("topological_sort: the answer from your code's process was not a list of orders", 'bad-response')
-    data = [node[0] for node in request["nodes"]]
-    problems = [sort_problem(run, children, data) for run in runs]
-    raise_first(problems, f"topological_sort on the graph {spec_text(spec)}")
+
+    def judge(runs):
+        if len(runs) != repeats or any(
+            "order" not in r or not in_range(r["order"] + r["again"], n, 10 * n + 10, -1) for r in runs
+        ):
+            fail("topological_sort: the answer from your code's process was not a list of orders", 'bad-response')
+        data = [node[0] for node in request["nodes"]]
+        problems = [sort_problem(run, children, data) for run in runs]
+        raise_first(problems, f"topological_sort on the graph {spec_text(spec)}")
+
+    return {**request, "grads": [0.0] * n, "call": "sort", "repeats": repeats}, judge
 
 
-def check_backward(student, reference, spec, rng=None, calls=1, repeats=3, slow=False, what="", data=None):
+def backward_check(reference, spec, rng=None, calls=1, repeats=3, what="", data=None):
     """backward(): seeds the output with 1.0, calls every closure once, each after its parents' closures,
-    and changes no other grad; `calls` calls in a row each do the same."""
+    and changes no other grad; `calls` calls in a row each do the same. Its request, and a judge of the answer."""
     children, request = recorded_request(reference, spec, rng, repeats, data)
     n = len(children)
     presets = [0.5 + 0.25 * i for i in range(n)]  # exact in binary: what the worker sets is what it reads
-    runs = student.run("recorded", **request, grads=presets, call="backward", calls=calls, repeats=repeats, slow=slow)
-    index = [{label: i for i, label in enumerate(labels)} for labels in request["labels"]]
-    if len(runs) != repeats or any(
-        len(r.get("logs", ())) != calls
-        or len(r.get("grads", ())) != n
-        or not all(len(log) <= 10 * n + 10 and all(x in index[k] for x in log) for log in r["logs"])
-        for k, r in enumerate(runs)
-    ):
-        fail("backward(): the answer from your code's process did not have one log per call", 'bad-response')
-    for k, run in enumerate(runs):
-        run['logs'] = [[index[k][x] for x in log] for log in run['logs']]
-    data = [node[0] for node in request["nodes"]]
-    problems = [backward_problem(run, presets, children, data) for run in runs]
-    calls_text = " (backward() called twice)" if calls == 2 else ""
-    raise_first(problems, f"{what}backward() on the graph {spec_text(spec)}{calls_text}")
+
+    def judge(runs):
+        index = [{label: i for i, label in enumerate(labels)} for labels in request["labels"]]
+        if len(runs) != repeats or any(
+            len(r.get("logs", ())) != calls
+            or len(r.get("grads", ())) != n
+            or not all(len(log) <= 10 * n + 10 and all(x in index[k] for x in log) for log in r["logs"])
+            for k, r in enumerate(runs)
+        ):
+            fail("backward(): the answer from your code's process did not have one log per call", 'bad-response')
+        for k, run in enumerate(runs):
+            run['logs'] = [[index[k][x] for x in log] for log in run['logs']]
+        data = [node[0] for node in request["nodes"]]
+        problems = [backward_problem(run, presets, children, data) for run in runs]
+        calls_text = " (backward() called twice)" if calls == 2 else ""
+        raise_first(problems, f"{what}backward() on the graph {spec_text(spec)}{calls_text}")
+
+    return {**request, "grads": presets, "call": "backward", "calls": calls, "repeats": repeats}, judge
+
+
+def check_backward(student, reference, spec, rng=None, calls=1, repeats=3, slow=False, what="", data=None):
+    request, judge = backward_check(reference, spec, rng, calls, repeats, what, data)
+    judge(student.run("recorded", **request, slow=slow))
+
+
+def check_together(student, checks):
+    """Order checks (sort_check's and backward_check's, in the order they would run), their requests asked in
+    one round trip where they can be; each judged in turn as if asked alone: the first mistake is raised."""
+    answers = student.run_together([("recorded", request) for request, _ in checks])
+    for (request, judge), runs in zip(checks, answers):
+        judge(runs if runs is not None else student.run("recorded", **request))

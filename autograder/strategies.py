@@ -120,11 +120,16 @@ def dags(ops=ALL_OPS, min_nodes=2, max_nodes=7):
     return strategy()
 
 
-def search(check, ops, seed: int) -> None:
-    """Run check(spec) on EXAMPLES random graphs drawn from seed, smallest first, so that the first failure
-    (raised as it is) is the smallest of them: a graph a student can follow by hand, without a shrinker's
-    hundreds of extra probes. A worker timeout or crash ends the search too: each retry would cost as much."""
+def random_graphs(ops, seed: int) -> list[dict]:
+    """EXAMPLES random graphs drawn from seed, smallest first."""
     rng = random.Random(seed)
     graphs = [build_dag(rng.choice, ops) for _ in range(EXAMPLES)]
-    for spec in sorted(graphs, key=lambda g: (len(g["nodes"]), len(g["leaves"]))):
+    return sorted(graphs, key=lambda g: (len(g["nodes"]), len(g["leaves"])))
+
+
+def search(check, ops, seed: int) -> None:
+    """Run check(spec) on the random graphs, smallest first, so that the first failure (raised as it is) is the
+    smallest of them: a graph a student can follow by hand, without a shrinker's hundreds of extra probes. A
+    worker timeout or crash ends the search too: each retry would cost as much."""
+    for spec in random_graphs(ops, seed):
         check(spec)

@@ -168,3 +168,63 @@ def test_the_worker_gets_checked_bytecode_of_its_files_made_again_when_a_file_ch
     module.write_text("X = 2\n")
     again = student.checked_bytecode(module).read_bytes()
     assert first != again and again[8:16] == importlib.util.source_hash(module.read_bytes())
+
+
+def warmup(fn, x, h=0.5):
+    return ("warmup", {"fn": fn, "args": {"coeffs": [1.0, 2.0, 3.0], "x": x, "h": h}})
+
+
+def kit_with_warmup(tmp_path, body):
+    """The solutions, with forward_difference's body replaced."""
+    import shutil
+
+    from autograder.catalogue import KIT_ROOT
+
+    shutil.copytree(
+        KIT_ROOT / "solutions" / "mygrad", tmp_path / "mygrad", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    warm = tmp_path / "mygrad" / "warmup.py"
+    warm.write_text(warm.read_text().replace("    return (f(x + h) - f(x)) / h\n", body, 1))
+    return tmp_path
+
+
+def test_requests_asked_together_get_the_answers_asked_one_at_a_time(tmp_path):
+    from autograder.student import Student
+
+    requests = [warmup("forward_difference", x) for x in (0.5, 1.5)] + [warmup("central_difference", 2.0)]
+    alone = Student(kit_with_warmup(tmp_path / "a", "    return (f(x + h) - f(x)) / h\n"))
+    together = Student(tmp_path / "a")
+    try:
+        one_by_one = [alone.run(probe, **args) for probe, args in requests]
+        starts = together.worker.counter
+        assert together.run_together(requests) == one_by_one
+        assert together.worker.counter == starts + 1  # one round trip
+    finally:
+        alone.close()
+        together.close()
+
+
+@pytest.mark.parametrize(
+    "body, kind",
+    [
+        ("    if x > 1:\n        raise ValueError('no')\n    return (f(x + h) - f(x)) / h\n", "exception"),
+        ("    while x > 1:\n        pass\n    return (f(x + h) - f(x)) / h\n", "timeout"),
+    ],
+)
+def test_a_failure_among_requests_asked_together_costs_nothing_and_is_met_where_it_is(tmp_path, body, kind):
+    from autograder.student import Student
+
+    student = Student(kit_with_warmup(tmp_path, body), request_timeout=0.5)
+    student.task = "task0"
+    requests = [warmup("forward_difference", x) for x in (0.5, 1.5, 0.25)]
+    try:
+        assert student.run_together(requests) == [None, None, None]
+        assert student.events == [] and student.timeouts.get("task0", 0) == 0 and not student.timed_out
+        assert student.run(*requests[0][:1], **requests[0][1]) == pytest.approx(
+            6.5
+        )  # (f(1) - f(0.5)) / 0.5 with f = 1 + 2t + 3t²
+        with pytest.raises(ProbeFailure) as failure:
+            student.run(*requests[1][:1], **requests[1][1])
+        assert failure.value.kind == kind
+    finally:
+        student.close()

@@ -4,8 +4,8 @@
 from autograder.checks import Mistake
 from autograder.diagnoses import explain
 from autograder.harness import group
-from autograder.order_checks import check_backward, check_sort
-from autograder.strategies import KNOWN_GOOD_OPS, search
+from autograder.order_checks import backward_check, check_backward, check_together, sort_check
+from autograder.strategies import KNOWN_GOOD_OPS, random_graphs
 from autograder.student import ProbeFailure
 
 # Hand-made graphs (ops add/mul only).
@@ -21,29 +21,28 @@ GRAPHS = (SEED, DIAMOND_EQUAL, SQUARE_REUSED, CHAIN_AND_FAN)
 
 @group("task2", "topological_sort: each node once, children first", weight=3)
 def test_topological_sort(student, reference, rng):
-    for spec in GRAPHS:
-        check_sort(student, reference, spec, rng)
+    check_together(student, [sort_check(reference, spec, rng) for spec in GRAPHS])
 
 
 @group("task2", "backward() on shared nodes: each closure once, after its parents'", weight=3)
 def test_backward(student, reference, rng):
-    for spec in GRAPHS:
-        check_backward(student, reference, spec, rng)
+    check_together(student, [backward_check(reference, spec, rng) for spec in GRAPHS])
 
 
 @group("task2", "a second backward() call does the same again", weight=1)
 def test_second_backward(student, reference, rng):
-    for spec in (SQUARE_REUSED, CHAIN_AND_FAN):
-        check_backward(student, reference, spec, rng, calls=2)
+    check_together(student, [backward_check(reference, spec, rng, calls=2) for spec in (SQUARE_REUSED, CHAIN_AND_FAN)])
 
 
 @group("task2", "random graphs with shared nodes", weight=2)
 def test_random_graphs(student, reference, rng, seed):
-    def check(spec):
-        check_sort(student, reference, spec, rng, repeats=1)
-        check_backward(student, reference, spec, rng, repeats=1)
-
-    search(check, KNOWN_GOOD_OPS, seed)
+    """The smallest failing graph is reported: each graph's sort, then its backward(), smallest graph first."""
+    checks = [
+        check
+        for spec in random_graphs(KNOWN_GOOD_OPS, seed)
+        for check in (sort_check(reference, spec, rng, repeats=1), backward_check(reference, spec, rng, repeats=1))
+    ]
+    check_together(student, checks)
 
 
 @group("task2", "challenge, no points: a deep graph (3,000 nodes)", weight=0, challenge=True)

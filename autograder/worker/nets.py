@@ -232,7 +232,12 @@ def predict(session, nin, nouts, numbers, xs, seed=0):
     return predictions(model, xs)
 
 
-PROBES = {f.__name__: f for f in (warmup, module, zero_grad, mse, sgd, training, own_training, predict)}
+def batch(session, requests):
+    """Requests in a row, each answered as if alone; the first exception ends them all."""
+    return [run(session, r['probe'], r['args']) for r in requests if r['probe'] != 'batch']
+
+
+PROBES = {f.__name__: f for f in (warmup, module, zero_grad, mse, sgd, training, own_training, predict, batch)}
 GRAPH_REQUESTS = ('graph', 'children', 'drive', 'recorded')
 
 
