@@ -346,9 +346,18 @@ def flatten(x, prefix=""):
     return [(prefix, x)]
 
 
-def check_numbers(student, reference, probe, args, what, code=None, rel=1e-6):
-    """Compare every number of a probe's answer, key by key; name the first that differs."""
-    want, got = flatten(reference.run(probe, **args)), flatten(student.run(probe, **args))
+def check_numbers_together(student, reference, probe, cases, rel=1e-6):
+    """For each (args, what) of cases in turn, every number of the probe's answer against the reference's; the
+    student's answers asked in one round trip."""
+    answers = student.run_together([(probe, args) for args, _ in cases])
+    for (args, what), got in zip(cases, answers):
+        got = got if got is not None else student.run(probe, **args)
+        compare_numbers(got, reference.run(probe, **args), what, None, rel)
+
+
+def compare_numbers(got, want, what, code=None, rel=1e-6):
+    """Compare every number of an answer, key by key; name the first that differs."""
+    want, got = flatten(want), flatten(got)
     if [k for k, _ in got] != [k for k, _ in want]:
         fail(f"{what}: expected {len(want)} numbers, got {len(got)}", code or 'bad-response')
     for (key, g), (_, w) in zip(got, want):

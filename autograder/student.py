@@ -203,9 +203,11 @@ class Student:
         both processes a wake-up), as they would be answered one after another. A list of None where that fails
         in any way (an exception, a timeout, a crash, a bad answer): the checks then ask one request at a time
         and meet the failure where it is, and nothing of this try counts against the submission (no timeout
-        is counted, no event shown: only its time passes). Only while nothing has timed out in this task."""
+        is counted, no event shown: only its time passes). Only once a worker has imported the submission (a
+        slow import is charged to the check that waited for it) and while nothing has timed out in this task."""
         left = self.deadline - time.monotonic()
-        if len(requests) < 2 or left <= 0 or self.stuck or self.timeouts.get(self.task, 0):
+        running = self.worker.proc is not None and self.worker.ready
+        if len(requests) < 2 or left <= 0 or not running or self.stuck or self.timeouts.get(self.task, 0):
             return [None] * len(requests)
         timeout = min(self.request_timeout, AFTER_A_TIMEOUT) if self.timed_out else self.request_timeout
         outcome = self.worker.request(

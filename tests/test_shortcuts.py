@@ -196,6 +196,8 @@ def test_requests_asked_together_get_the_answers_asked_one_at_a_time(tmp_path):
     together = Student(tmp_path / "a")
     try:
         one_by_one = [alone.run(probe, **args) for probe, args in requests]
+        assert together.run_together(requests) == [None] * 3  # no worker yet: its import is charged alone
+        together.run(*requests[0][:1], **requests[0][1])
         starts = together.worker.counter
         assert together.run_together(requests) == one_by_one
         assert together.worker.counter == starts + 1  # one round trip
@@ -218,6 +220,7 @@ def test_a_failure_among_requests_asked_together_costs_nothing_and_is_met_where_
     student.task = "task0"
     requests = [warmup("forward_difference", x) for x in (0.5, 1.5, 0.25)]
     try:
+        student.run(*requests[2][:1], **requests[2][1])  # the worker has imported the submission
         assert student.run_together(requests) == [None, None, None]
         assert student.events == [] and student.timeouts.get("task0", 0) == 0 and not student.timed_out
         assert student.run(*requests[0][:1], **requests[0][1]) == pytest.approx(
