@@ -550,6 +550,14 @@ def remove_files_of(uid: int) -> None:
         pass
 
 
+def grader_files(folder: str, names: list[str]) -> list[str]:
+    """copytree's ignore for the worker's own folder: its sources, and their bytecode for this Python only."""
+    pyc = f".{sys.implementation.cache_tag}.pyc"
+    if os.path.basename(folder) == "__pycache__":
+        return [n for n in names if not n.endswith(pyc)]
+    return [n for n in names if not (n.endswith(".py") or n == "__pycache__")]
+
+
 class Worker:
     """One sandboxed worker process at a time, started on demand and replaced after any failure."""
 
@@ -640,7 +648,7 @@ class Worker:
         nothing else of ours: links out of the submission, devices, FIFOs and huge files are left out."""
         if self.private is None:
             self.private = Path(tempfile.mkdtemp(prefix="mygrad-sandbox-"))
-            shutil.copytree(self.entry_dir, self.private / "grader")
+            shutil.copytree(self.entry_dir, self.private / "grader", ignore=grader_files)
             try:
                 shutil.copytree(self.submission, self.private / "submission", ignore=self._leave_out)
             except shutil.Error as err:  # files that vanished or could not be read: the rest is copied

@@ -7,8 +7,6 @@ of any kind raises ProbeFailure saying how (not started, an exception, a timeout
 from __future__ import annotations
 
 import importlib.util
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Literal
 
 from . import answers, oracle
 
-WORKER = Path(__file__).resolve().parent / "worker"  # the only grader files the sandbox sees
+WORKER = Path(__file__).resolve().parent / "worker"  # the only grader files the sandbox sees (with their .pyc)
 TIMEOUTS_IN_A_ROW = 3  # per task: then that task's remaining checks are skipped
 AFTER_A_TIMEOUT = 1.0  # seconds a request may take once the submission has timed out (checks take milliseconds)
 IMPORT = "import of your mygrad package"  # every request of a fresh worker starts with it
@@ -51,22 +49,12 @@ class SandboxFault(Exception):
     """The sandbox itself failed (not the student's code): the grade stops, and says so."""
 
 
-def copy_worker(dest: Path) -> None:
-    """The worker's files, each with its bytecode where that can be kept: the sandbox writes no .pyc, and
-    compiling these files again was about a quarter of the instructions of every worker start (a grade
-    starts two)."""
-    (dest / "__pycache__").mkdir()
-    for source in WORKER.glob("*.py"):
-        shutil.copy(source, dest / source.name)
-        pyc = checked_bytecode(source)
-        if pyc:
-            shutil.copy(pyc, dest / "__pycache__" / pyc.name)
-
-
 def checked_bytecode(source: Path) -> Path | None:
     """source's .pyc in the kit's own __pycache__, compiled again unless it is a checked-hash .pyc of the source
-    as it is now: the sandboxed Python checks that hash itself, whatever the copies' file times, and compiles
-    the source instead on a mismatch. None where the .pyc cannot be written (a read-only install)."""
+    as it is now. The sandbox's copy of the worker takes it along (sandbox.grader_files): the sandbox writes no
+    .pyc, and compiling the worker's files again was about a quarter of the instructions of every worker
+    start. The sandboxed Python checks the hash itself, whatever the copies' file times, and compiles the
+    source instead on a mismatch. None where the .pyc cannot be written (a read-only install)."""
     pyc = Path(importlib.util.cache_from_source(str(source)))
     checked = importlib.util.MAGIC_NUMBER + (0b11).to_bytes(4, "little")  # flags: hash-based, checked
     try:
@@ -92,13 +80,9 @@ class Student:
     ):
         from .sandbox import Limits, Worker
 
-        self.entry = Path(tempfile.mkdtemp(prefix="mygrad-worker-"))
-        copy_worker(self.entry)
-        try:
-            self.worker = Worker(self.entry, "main.py", submission, Limits(request_timeout=request_timeout), mode=mode)
-        except Exception:
-            shutil.rmtree(self.entry, ignore_errors=True)
-            raise
+        for source in WORKER.glob("*.py"):
+            checked_bytecode(source)
+        self.worker = Worker(WORKER, "main.py", submission, Limits(request_timeout=request_timeout), mode=mode)
         self.deadline = time.monotonic() + budget_seconds
         self.budget, self.request_timeout = budget_seconds, request_timeout
         self.task = ""  # the task whose checks run now (set by the harness)
@@ -251,4 +235,3 @@ class Student:
 
     def close(self):
         self.worker.close()
-        shutil.rmtree(self.entry, ignore_errors=True)

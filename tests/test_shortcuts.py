@@ -148,19 +148,21 @@ def test_the_worker_reads_and_writes_json_without_importing_json_re_or_enum():
     assert out.stdout.split() == ["[]", "wire"], out.stdout
 
 
-def test_the_worker_gets_checked_bytecode_of_its_files_made_again_when_a_file_changes(tmp_path):
+def test_the_sandbox_gets_the_workers_files_with_checked_bytecode_made_again_when_a_file_changes(tmp_path):
     from autograder import student
+    from autograder.catalogue import KIT_ROOT
 
-    entry = tmp_path / "entry"
-    entry.mkdir()
-    student.copy_worker(entry)
-    sources = sorted(p.name for p in student.WORKER.glob("*.py"))
-    assert sorted(p.name for p in entry.glob("*.py")) == sources
-    assert sorted(p.name.split(".")[0] + ".py" for p in (entry / "__pycache__").glob("*.pyc")) == sources
-    for source in entry.glob("*.py"):  # each .pyc is of its source as it is: the sandboxed Python will take it
-        pyc = importlib.util.cache_from_source(str(source))
-        head = open(pyc, "rb").read(16)
-        assert head == importlib.util.MAGIC_NUMBER + b"\x03\0\0\0" + importlib.util.source_hash(source.read_bytes())
+    worker = student.Student(KIT_ROOT / "solutions")
+    try:
+        copy = worker.worker._prepare() / "grader"
+        sources = sorted(p.name for p in student.WORKER.glob("*.py"))
+        assert sorted(p.name for p in copy.iterdir() if p.is_file()) == sources
+        assert sorted(p.name.split(".")[0] + ".py" for p in (copy / "__pycache__").iterdir()) == sources
+        for source in copy.glob("*.py"):  # each .pyc is of its source as it is: the sandboxed Python takes it
+            head = open(importlib.util.cache_from_source(str(source)), "rb").read(16)
+            assert head == importlib.util.MAGIC_NUMBER + b"\x03\0\0\0" + importlib.util.source_hash(source.read_bytes())
+    finally:
+        worker.close()
     module = tmp_path / "kit" / "mod.py"
     module.parent.mkdir()
     module.write_text("X = 1\n")
