@@ -105,6 +105,18 @@ def closure_spec(op, x, y=None, k=None) -> dict:
     return {"leaves": leaves, "nodes": [node]}
 
 
+def closure_job(op, x, y=None, k=None, preset=(0.25, -0.5), out_grad=2.0):
+    """check_closure's experiment: (spec, presets, out_grad)."""
+    spec = closure_spec(op, x, y, k)
+    return spec, dict(enumerate(list(preset)[: len(spec['leaves'])])), out_grad
+
+
+def ahead(student, jobs) -> None:
+    """Ask the student's side of these checks' experiments ahead, all together (experiments.prefetch): each
+    check then finds its answer waiting. jobs: (spec, presets, out_grad), as the checks will run them."""
+    experiments.prefetch(student, list(jobs))
+
+
 def backprop_both(student, reference, spec, presets, out_grad):
     want = experiments.backprop(reference, spec, presets, out_grad)
     return experiments.backprop(student, spec, presets, out_grad), want
@@ -113,11 +125,11 @@ def backprop_both(student, reference, spec, presets, out_grad):
 def check_closure(student, reference, op, x, y=None, k=None, preset=(0.25, -0.5), out_grad=2.0):
     """One operation's backward pass, its closures called by the grader after presetting the inputs' grads
     and out.grad (so `=` for `+=` and a missing `* out.grad` both show)."""
-    spec = closure_spec(op, x, y, k)
+    spec, presets, out_grad = closure_job(op, x, y, k, preset, out_grad)
     names = ['a', 'b'][: len(spec['leaves'])]
-    preset = list(preset)[: len(names)]
+    preset = list(presets.values())
     try:
-        got, want = backprop_both(student, reference, spec, dict(enumerate(preset)), out_grad)
+        got, want = backprop_both(student, reference, spec, presets, out_grad)
     except ProbeFailure as err:
         if code := raised_mistake(op, x, err.message):
             fail(f"a ** {k} with a={fmt(x)} raised {err.message}", code)
@@ -301,6 +313,7 @@ def one_op_spec(op) -> dict:
 def working_ops(student, reference, ops) -> tuple[list[str], list[str]]:
     """The operations that give the right value and gradients on their own, and those that do not."""
     good, bad = [], []
+    ahead(student, [(one_op_spec(op), {}, 1.0) for op in ops])
     for op in ops:
         try:
             check_ops_graph(student, reference, one_op_spec(op))
@@ -317,11 +330,12 @@ def working_ops(student, reference, ops) -> tuple[list[str], list[str]]:
 def check_random_graphs(student, reference, ops, seed=0):
     """Random DAGs (seeded for this grade) of the operations that work on their own (a broken one is charged
     in its own row, not again here); a wrong answer is shrunk to a small example (strategies.search)."""
-    from .strategies import search
+    from .strategies import random_graphs, search
 
     ops, broken = working_ops(student, reference, ops)
     if not ops:
         fail("none of your operations gives the right value and gradients on its own yet: their own rows say why")
+    ahead(student, [(spec, {}, 1.0) for spec in random_graphs(ops, seed)])
     try:
         search(lambda spec: check_ops_graph(student, reference, spec), ops, seed)
     except Mistake as err:

@@ -92,6 +92,7 @@ class Student:
         self.import_timeouts = 0  # fresh workers in a row whose import of the submission timed out
         self.forbidden: set[str] = set()
         self.events: list[str] = []  # timeouts, crashes: shown in the report
+        self.prefetched: dict[str, dict] = {}  # experiments' answers asked ahead (experiments.prefetch), this test's
 
     @property
     def mode(self) -> str:

@@ -233,3 +233,48 @@ def test_a_failure_among_requests_asked_together_costs_nothing_and_is_met_where_
         assert failure.value.kind == kind
     finally:
         student.close()
+
+
+def test_experiments_asked_ahead_are_answered_as_one_at_a_time_in_two_round_trips(tmp_path):
+    from autograder.catalogue import KIT_ROOT
+    from autograder.checks import closure_job, expression_spec
+    from autograder.student import Student
+
+    jobs = [
+        closure_job("add", 1.5, -2.0, preset=(0.25, -0.5), out_grad=2.0),
+        closure_job("mul_self", 3.0, preset=(0.0,), out_grad=1.0),
+        (expression_spec("a * 3", 1.5, -0.5), {}, 1.0),
+        (expression_spec("sum([a, b, a])", 1.5, -0.5), {}, 1.0),  # 0 + a + b + a: a third level, asked for
+    ]
+    alone, ahead = Student(KIT_ROOT / "solutions"), Student(KIT_ROOT / "solutions")
+    try:
+        one_by_one = [experiments.backprop(alone, *job) for job in jobs]
+        ahead.run("warmup", fn="partials_of_d", args=[1.0, 2.0, 3.0])  # the worker has imported the submission
+        trips = ahead.worker.counter
+        experiments.prefetch(ahead, jobs)
+        assert ahead.worker.counter == trips + 2  # the builds, then the drives
+        assert len(ahead.prefetched) == 3  # the sum's graph is not all in two levels: its check asks itself
+        assert [experiments.backprop(ahead, *job) for job in jobs] == one_by_one
+        assert ahead.prefetched == {} and ahead.worker.counter > trips + 2
+    finally:
+        alone.close()
+        ahead.close()
+
+
+def test_a_failure_in_experiments_asked_ahead_leaves_every_check_to_ask_for_itself(tmp_path):
+    from autograder.checks import closure_job
+    from autograder.student import Student
+
+    body = "    return (f(x + h) - f(x)) / h\n"
+    kit = kit_with_warmup(tmp_path, body)
+    engine = kit / "mygrad" / "engine.py"
+    engine.write_text(engine.read_text().replace("    def tanh(self):\n", "    def tanh(self):\n        1 / 0\n", 1))
+    student = Student(kit)
+    try:
+        student.run("warmup", fn="partials_of_d", args=[1.0, 2.0, 3.0])
+        experiments.prefetch(student, [closure_job("add", 1.0, 2.0), closure_job("tanh", 0.5, preset=(0.0,))])
+        assert student.prefetched == {} and student.events == []
+        with pytest.raises(ProbeFailure, match="ZeroDivisionError"):
+            experiments.backprop(student, *closure_job("tanh", 0.5, preset=(0.0,)))
+    finally:
+        student.close()

@@ -1,15 +1,19 @@
 """Hidden checks for task3: **, tanh, exp, log, relu called by the grader, the derived operations, then all
 of the student's operations together on random graphs (closures still called in the grader's order).
 
-Some inputs start with a grad already there (the preset): a closure that assigns instead of adding shows.
+Some inputs start with a grad already there (the preset): a closure that assigns instead of adding shows. Each
+row asks its experiments ahead, together (checks.ahead); the checks then run one by one as written.
 """
 
 from autograder.checks import (
+    ahead,
     check_closure,
     check_expression,
     check_ops_graph,
     check_random_graphs,
+    closure_job,
     every,
+    expression_spec,
     fail,
     vary,
     working_ops,
@@ -19,50 +23,48 @@ from autograder.strategies import ALL_OPS
 from autograder.student import ProbeFailure
 
 
+def closures(student, reference, rng, op, points):
+    """check_closure of op at each (x, out_grad, preset), x varied for this grade."""
+    cases = [(*vary(rng, x), g, p) for x, g, p in points]
+    ahead(student, [closure_job(op, x, preset=(p,), out_grad=g) for x, g, p in cases])
+    for x, g, p in cases:
+        check_closure(student, reference, op, x, preset=(p,), out_grad=g)
+
+
 @group("task3", "** backward (constant exponents), called directly", weight=2)
 def test_pow(student, reference, rng):
-    for x, k, g, p in (
-        (1.5, 2, 1.0, 0.0),
-        (0.8, 3, -2.0, 0.5),
-        (1.25, -1, 0.5, 0.0),
-        (2.0, 0.5, 1.5, -0.25),
-        (-1.5, 2, 1.0, 0.0),
-    ):
-        (x,) = vary(rng, x)
+    points = ((1.5, 2, 1.0, 0.0), (0.8, 3, -2.0, 0.5), (1.25, -1, 0.5, 0.0), (2.0, 0.5, 1.5, -0.25))
+    points += ((-1.5, 2, 1.0, 0.0),)
+    cases = [(*vary(rng, x), k, g, p) for x, k, g, p in points]
+    ahead(student, [closure_job("pow", x, k=k, preset=(p,), out_grad=g) for x, k, g, p in cases])
+    for x, k, g, p in cases:
         check_closure(student, reference, "pow", x, k=k, preset=(p,), out_grad=g)
 
 
 @group("task3", "tanh backward, called directly", weight=2)
 def test_tanh(student, reference, rng):
-    for x, g, p in ((0.5, 1.0, 0.0), (-1.2, 2.0, 0.5), (2.0, -0.5, -0.25)):
-        (x,) = vary(rng, x)
-        check_closure(student, reference, "tanh", x, preset=(p,), out_grad=g)
+    closures(student, reference, rng, "tanh", ((0.5, 1.0, 0.0), (-1.2, 2.0, 0.5), (2.0, -0.5, -0.25)))
 
 
 @group("task3", "exp backward, called directly", weight=1)
 def test_exp(student, reference, rng):
-    for x, g, p in ((0.5, 1.0, 0.0), (-1.5, 2.0, 0.5), (2.0, -0.5, -0.25)):
-        (x,) = vary(rng, x)
-        check_closure(student, reference, "exp", x, preset=(p,), out_grad=g)
+    closures(student, reference, rng, "exp", ((0.5, 1.0, 0.0), (-1.5, 2.0, 0.5), (2.0, -0.5, -0.25)))
 
 
 @group("task3", "log backward, called directly", weight=1)
 def test_log(student, reference, rng):
-    for x, g, p in ((0.5, 1.0, 0.0), (3.0, 2.0, 0.5), (1.25, -0.5, -0.25)):
-        (x,) = vary(rng, x)
-        check_closure(student, reference, "log", x, preset=(p,), out_grad=g)
+    closures(student, reference, rng, "log", ((0.5, 1.0, 0.0), (3.0, 2.0, 0.5), (1.25, -0.5, -0.25)))
 
 
 @group("task3", "relu backward, called directly", weight=1)
 def test_relu(student, reference, rng):
-    for x, g, p in ((1.5, 2.0, 0.0), (-0.7, 2.0, 0.5), (0.3, -1.0, -0.25)):
-        (x,) = vary(rng, x)
-        check_closure(student, reference, "relu", x, preset=(p,), out_grad=g)
+    closures(student, reference, rng, "relu", ((1.5, 2.0, 0.0), (-0.7, 2.0, 0.5), (0.3, -1.0, -0.25)))
 
 
 @group("task3", "relu at exactly 0 has slope 0 (and slope 1 above 0)", weight=0.5)
 def test_relu_at_zero(student, reference, rng):
     (x,) = vary(rng, 1.0)  # a closure that does nothing gives slope 0 at 0 too: this row needs both
+    ahead(student, [closure_job("relu", v, preset=(p,), out_grad=2.0) for v, p in ((0.0, 0.0), (x, 0.5))])
     check_closure(student, reference, "relu", 0.0, preset=(0.0,), out_grad=2.0)
     check_closure(student, reference, "relu", x, preset=(0.5,), out_grad=2.0)
 
@@ -75,21 +77,18 @@ def test_shared_input(student, reference, rng):
     ops, _ = working_ops(student, reference, ["tanh", "exp", "relu", "pow"])
     if not ops:
         fail("none of tanh, exp, relu and ** works on its own yet: their own rows say why")
-    for op in ops:
-        check_ops_graph(
-            student, reference, {"leaves": [a], "nodes": [[op, 0] + ([2] if op == "pow" else []), ["add", 0, 1]]}
-        )
+    specs = [{"leaves": [a], "nodes": [[op, 0] + ([2] if op == "pow" else []), ["add", 0, 1]]} for op in ops]
+    ahead(student, [(spec, {}, 1.0) for spec in specs])
+    for spec in specs:
+        check_ops_graph(student, reference, spec)
 
 
 @group("task3", "-, / and constants on the left: a - b, -a, a / b, 5 - a, 2 / a", weight=1.5, needs=("task1",))
 def test_derived_operations(student, reference, rng):
     x, y = vary(rng, 1.5, -0.5)
-    every(
-        *(
-            lambda e=e: check_expression(student, reference, e, x, y)
-            for e in ("a - b", "-a", "a / b", "5 - a", "2 / a", "a - 1", "a / 4", "(a - b) / (a + b)")
-        )
-    )
+    expressions = ("a - b", "-a", "a / b", "5 - a", "2 / a", "a - 1", "a / 4", "(a - b) / (a + b)")
+    ahead(student, [(expression_spec(e, x, y), {}, 1.0) for e in expressions])
+    every(*(lambda e=e: check_expression(student, reference, e, x, y) for e in expressions))
 
 
 @group("task3", "random expression graphs: all your operations together", weight=3, needs=("task1",))

@@ -71,10 +71,17 @@ class Session:
 
     def __init__(self, mods, ask):
         self.mods, self.ask = mods, ask
+        self.slots = {}
         self.reset()
 
     def reset(self):
         self.objects, self.numbers = [], {}
+
+    def use(self, slot):
+        """Make the experiment kept in `slot` the current one (a batch of builds keeps each in a slot of its own,
+        for the requests that follow it); None: the current one stays."""
+        if slot is not None:
+            self.objects, self.numbers = self.slots[slot]
 
     def number(self, obj):
         i = self.numbers.get(id(obj))
@@ -87,13 +94,16 @@ class Session:
 
     # --- requests -------------------------------------------------------------------------------------
 
-    def graph(self, spec, calls=0, repeats=1, children=False):
+    def graph(self, spec, calls=0, repeats=1, children=False, slot=None):
         """Build the spec with the student's operations `repeats` times, with fresh objects; call the root's
         backward() `calls` times; report every node's data and grad. The last build stays numbered; with
         `children`, two levels of children too, as two `children` requests would list them: those of the
         nodes built here, then those of the nodes first met among them (the constants of `a + 1`). Two fixed
-        levels, no walk: what the requests would cost, in one."""
+        levels, no walk: what the requests would cost, in one. With `slot`, the build is kept there too (slot 0
+        starts a new batch: the slots of the last one are let go)."""
         V = self.mods('engine').Value
+        if slot in (None, 0):
+            self.slots = {}
         runs = []
         for r in range(repeats):
             padding = shift_ids(r)
@@ -108,18 +118,22 @@ class Session:
         if children and runs:
             built = self.children(range(len(nodes)))['children']
             runs[-1]['children'] = built + self.children(range(len(nodes), len(self.objects)))['children']
+        if slot is not None:
+            self.slots[slot] = self.objects, self.numbers
         return runs
 
-    def children(self, of):
+    def children(self, of, slot=None):
         """For each numbered node, the numbers of its children (`_prev`), numbering new ones as they come."""
+        self.use(slot)
         return {
             'children': [[self.number(c) for c in list(self.objects[i]._prev)[:MAX_CHILDREN]] for i in of],
             'data': [num(o.data) for o in self.objects],
         }
 
-    def drive(self, grads, order, read):
+    def drive(self, grads, order, read, slot=None):
         """Set grads ([number, grad] pairs), call `_backward` of the numbered nodes in the order given, and
         read the grads of `read`."""
+        self.use(slot)
         for i, g in grads:
             self.objects[i].grad = g
         for i in order:
