@@ -137,7 +137,8 @@ def backprop(engine, spec: dict, presets: dict[int, float] | None = None, out_gr
     """Build the spec with the engine's operations, then call every closure below the root in reverse
     topological order (the grader's), after setting the preset grads and the root's grad. The spec's nodes'
     data and grads, and which of them the root's graph reaches."""
-    done = getattr(engine, "prefetched", {}).pop(job_key(spec, presets, out_grad), None)
+    waiting = getattr(engine, "prefetched", None)  # the student's answers asked ahead, if any
+    done = waiting.pop(job_key(spec, presets, out_grad), None) if waiting else None
     if done is not None:
         return done
     ops = {op for op, *_ in spec["nodes"]}

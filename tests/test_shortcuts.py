@@ -278,3 +278,21 @@ def test_a_failure_in_experiments_asked_ahead_leaves_every_check_to_ask_for_itse
             experiments.backprop(student, *closure_job("tanh", 0.5, preset=(0.0,)))
     finally:
         student.close()
+
+
+def test_the_random_graph_search_asks_ahead_a_few_graphs_at_a_time_and_stops_at_the_first_failure():
+    from autograder import strategies
+
+    told, checked = [], []
+
+    def check(spec):
+        checked.append(spec)
+        if len(checked) == 5:
+            raise AssertionError("the fifth graph fails")
+
+    with pytest.raises(AssertionError):
+        strategies.search(check, ["add", "mul"], seed=7, ahead=lambda specs: told.append(len(specs)))
+    assert told == [3, 6] and len(checked) == 5  # the fifth is in the second chunk: no later graph was asked
+    told.clear()
+    strategies.search(lambda spec: None, ["add", "mul"], seed=7, ahead=lambda specs: told.append(len(specs)))
+    assert told == [3, 6, strategies.EXAMPLES - 9]
