@@ -21,14 +21,17 @@ def bad_response(what: str):
     return ProbeFailure("bad-response", what)
 
 
-def explore(engine, roots: list[int], known: dict[int, list[int]] | None = None) -> dict[int, list[int]]:
+def explore(engine, roots: list[int], known: dict[int, list[int]] | None = None) -> dict[int, list[int]] | None:
     """Every node below roots, by number, with its children: one request per level whose nodes' children
-    are not `known` already (those the graph request listed)."""
+    are not `known` already (those the graph request listed). With no engine, None where a request would
+    be needed."""
     known = dict(known or {})
     edges: dict[int, list[int]] = {}
     frontier = sorted(set(roots))
     while frontier:
         asked = [n for n in frontier if n not in known]
+        if asked and engine is None:
+            return None
         if asked:
             got = engine.run("children", of=asked)
             kids = got["children"]
@@ -85,17 +88,19 @@ def job_key(spec: dict, presets: dict[int, float] | None, out_grad: float) -> st
     return json.dumps([spec, sorted((presets or {}).items()), out_grad])
 
 
-def listed_edges(listed: dict[int, list[int]], root: int) -> dict[int, list[int]] | None:
-    """The graph below root as the build listed it, or None when a node's children were not listed."""
-    edges, frontier = {}, [root]
-    while frontier:
-        node = frontier.pop()
-        if node not in edges:
-            if node not in listed:
-                return None
-            edges[node] = listed[node]
-            frontier.extend(listed[node])
-    return edges if len(edges) <= MAX_NODES else None
+def drive_request(edges: dict[int, list[int]], n: int, presets: dict[int, float] | None, out_grad: float) -> dict:
+    """The drive of a built graph: the preset grads and the root's, every closure below the root in reverse
+    topological order (the grader's), and every node's grad read back."""
+    root = n - 1
+    grads = [[i, g] for i, g in (presets or {}).items()] + [[root, out_grad]]
+    return {"grads": grads, "order": list(reversed(topological(edges, root))), "read": list(range(n))}
+
+
+def outcome(run: dict, grads: list, edges: dict[int, list[int]], n: int) -> dict:
+    """backprop's answer: the nodes' data and grads, and which of them the root's graph reaches."""
+    if len(grads) != n:
+        raise bad_response("the worker's answer did not give every node's grad")
+    return {"data": run["data"], "grads": grads, "reached": [i in edges for i in range(n)]}
 
 
 def prefetch(engine, jobs: list[tuple[dict, dict[int, float] | None, float]]) -> None:
@@ -116,18 +121,15 @@ def prefetch(engine, jobs: list[tuple[dict, dict[int, float] | None, float]]) ->
         if runs is None or len(runs) != 1 or len(runs[0]["data"]) != n:
             continue
         try:
-            edges = listed_edges(listed_children(runs[0]), n - 1)
-        except ProbeFailure:  # a bad listing: the check meets it itself
+            edges = explore(None, [n - 1], listed_children(runs[0]))
+        except (ProbeFailure, GraphTooLarge):  # the check meets it itself
             continue
-        if edges is None:
-            continue
-        grads = [[i, g] for i, g in (presets or {}).items()] + [[n - 1, out_grad]]
-        order = list(reversed(topological(edges, n - 1)))
-        drive = {"grads": grads, "order": order, "read": list(range(n)), "slot": k}
-        plans.append((job_key(spec, presets, out_grad), runs[0], edges, n, drive))
+        if edges is not None:
+            drive = {**drive_request(edges, n, presets, out_grad), "slot": k}
+            plans.append((job_key(spec, presets, out_grad), runs[0], edges, n, drive))
     drives = together([("drive", drive) for *_, drive in plans])
     engine.prefetched = {
-        key: {"data": run["data"], "grads": got, "reached": [i in edges for i in range(n)]}
+        key: outcome(run, got, edges, n)
         for (key, run, edges, n, _), got in zip(plans, drives)
         if got is not None and len(got) == n
     }
@@ -146,22 +148,15 @@ def backprop(engine, spec: dict, presets: dict[int, float] | None = None, out_gr
     n = len(spec["leaves"]) + len(spec["nodes"])
     if len(runs) != 1 or len(runs[0]["data"]) != n:
         raise bad_response("the worker's answer did not list every node of the graph")
-    run, root = runs[0], n - 1
-    edges = explore(engine, [root], listed_children(run))
-    order = topological(edges, root)
-    grads = [[i, g] for i, g in (presets or {}).items()] + [[root, out_grad]]
+    edges = explore(engine, [n - 1], listed_children(runs[0]))
     got = engine.run(
         "drive",
-        grads=grads,
-        order=list(reversed(order)),
-        read=list(range(n)),
+        **drive_request(edges, n, presets, out_grad),
         # `a + 1` and `a * 3` get the closure `a + b` and `a * b` make (their forward passes may differ: a
         # constant is wrapped first), so a closure found looping is not waited for again in a check of them
         touches=frozenset(f"`{SAME_CLOSURE.get(op, op)}` backward" for op in ops),
     )
-    if len(got) != n:
-        raise bad_response("the worker's answer did not give every node's grad")
-    return {"data": run["data"], "grads": got, "reached": [i in edges for i in range(n)]}
+    return outcome(runs[0], got, edges, n)
 
 
 def reaches(engine, root: int, targets: list[int]) -> list[bool]:

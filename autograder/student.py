@@ -123,10 +123,7 @@ class Student:
                 f"{self.task} in a row, so {self.task}'s other checks were skipped "
                 "(other tasks are still checked)",
             )
-        # Once the submission has looped, later requests wait less: an honest one answers in milliseconds,
-        # and a loop then costs the class's grading time once, not at every check that reaches it.
-        timeout = min(self.request_timeout, AFTER_A_TIMEOUT) if self.timed_out else self.request_timeout
-        timeout *= 4 if slow else 1
+        timeout = self.timeout() * (4 if slow else 1)
         if IMPORT in self.stuck:
             raise ProbeFailure(
                 "timeout",
@@ -159,9 +156,7 @@ class Student:
                 + (f"\n{outcome.output[-300:]}" if outcome.output.strip() and outcome.kind != "timeout" else ""),
             )
         reply = outcome.response
-        forbidden = reply.get("forbidden")
-        if isinstance(forbidden, list):
-            self.forbidden |= {str(m)[:100] for m in forbidden[:20]}
+        self.note_forbidden(reply)
         if "error" in reply:
             err = reply["error"]
             if not answers.valid_error(err):
@@ -183,6 +178,17 @@ class Student:
             raise ProbeFailure("bad-response", "the worker's answer did not have the form of this check's result")
         return reply["ok"]
 
+    def timeout(self) -> float:
+        """A request's deadline. Once the submission has looped, later requests wait less: an honest one
+        answers in milliseconds, and a loop then costs the class's grading time once, not at every check."""
+        return min(self.request_timeout, AFTER_A_TIMEOUT) if self.timed_out else self.request_timeout
+
+    def note_forbidden(self, reply: dict) -> None:
+        """The forbidden modules the worker says its process has loaded (at most 20 names, 100 characters)."""
+        forbidden = reply.get("forbidden")
+        if isinstance(forbidden, list):
+            self.forbidden |= {str(m)[:100] for m in forbidden[:20]}
+
     def run_together(self, requests: list[tuple[str, dict]]) -> list:
         """The answers to requests that do not depend on one another, asked in one round trip (each trip costs
         both processes a wake-up), as they would be answered one after another. A list of None where that fails
@@ -194,17 +200,14 @@ class Student:
         running = self.worker.proc is not None and self.worker.ready
         if len(requests) < 2 or left <= 0 or not running or self.stuck or self.timeouts.get(self.task, 0):
             return [None] * len(requests)
-        timeout = min(self.request_timeout, AFTER_A_TIMEOUT) if self.timed_out else self.request_timeout
         outcome = self.worker.request(
             {"probe": "batch", "args": {"requests": [{"probe": p, "args": a} for p, a in requests]}},
-            timeout=min(timeout, left),
+            timeout=min(self.timeout(), left),
         )
         if outcome.kind == "start-failed":
             raise SandboxFault(outcome.detail)
         reply = outcome.response if outcome.kind == "ok" else {}
-        forbidden = reply.get("forbidden")
-        if isinstance(forbidden, list):
-            self.forbidden |= {str(m)[:100] for m in forbidden[:20]}
+        self.note_forbidden(reply)
         got = reply.get("ok")
         if not isinstance(got, list) or len(got) != len(requests):
             return [None] * len(requests)
