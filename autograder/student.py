@@ -195,14 +195,17 @@ class Student:
         in any way (an exception, a timeout, a crash, a bad answer): the checks then ask one request at a time
         and meet the failure where it is, and nothing of this try counts against the submission (no timeout
         is counted, no event shown: only its time passes). Only once a worker has imported the submission (a
-        slow import is charged to the check that waited for it) and while nothing has timed out in this task."""
+        slow import is charged to the check that waited for it) and while nothing has timed out in this task.
+        The try waits at most AFTER_A_TIMEOUT (its CPU share, once imported): its requests take milliseconds,
+        and a loop in one of them would otherwise cost its full deadline here and again in the check that
+        meets it."""
         left = self.deadline - time.monotonic()
         running = self.worker.proc is not None and self.worker.ready
         if len(requests) < 2 or left <= 0 or not running or self.stuck or self.timeouts.get(self.task, 0):
             return [None] * len(requests)
         outcome = self.worker.request(
             {"probe": "batch", "args": {"requests": [{"probe": p, "args": a} for p, a in requests]}},
-            timeout=min(self.timeout(), left),
+            timeout=min(self.timeout(), AFTER_A_TIMEOUT, left),
         )
         if outcome.kind == "start-failed":
             raise SandboxFault(outcome.detail)
