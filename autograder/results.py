@@ -30,14 +30,24 @@ def worker_lines() -> tuple[str, ...]:
     )
 
 
+@lru_cache(maxsize=1)
+def worker_windows() -> frozenset[str]:
+    """Every 40-character piece of those lines. A line of text holds a worker line, or is a long piece of one,
+    only if it holds one of these: a look at each of its pieces in this set rules out most lines at once,
+    before comparing them with each of the 200-odd lines."""
+    return frozenset(w[i : i + 40] for w in worker_lines() for i in range(len(w) - 39))
+
+
 def visible(text: str, limit: int) -> str:
     """Text fit for a student's feedback: printable, capped, and without the grader's worker code in it."""
     text = printable(text[: limit * 2])
-    lines = worker_lines()
+    lines, windows = worker_lines(), worker_windows()
 
-    def theirs(line: str) -> bool:  # a line of the worker's code in it, or a long piece of one
-        piece = line.strip()
-        return any(w in line for w in lines) or len(piece) >= 40 and any(piece in w for w in lines)
+    def theirs(line: str) -> bool:  # a line of the worker's code in it, or a long piece of one (40 or more)
+        piece = line.strip()  # a worker line has no space at either end: it is within the stripped line
+        if not any(piece[i : i + 40] in windows for i in range(len(piece) - 39)):
+            return False
+        return any(w in line for w in lines) or any(piece in w for w in lines)
 
     if any(theirs(line) for line in text.splitlines()):
         text = "\n".join(

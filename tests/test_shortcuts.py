@@ -296,3 +296,26 @@ def test_the_random_graph_search_asks_ahead_a_few_graphs_at_a_time_and_stops_at_
     told.clear()
     strategies.search(lambda spec: None, ["add", "mul"], seed=7, ahead=lambda specs: told.append(len(specs)))
     assert told == [3, 6, strategies.EXAMPLES - 9]
+
+
+def test_feedback_hides_the_same_lines_as_comparing_with_every_worker_line():
+    """visible() first looks for 40-character pieces of worker lines: it must hide exactly what the plain
+    comparison with each worker line hides (a whole line, one inside a longer line, a long piece of one)."""
+    import random
+
+    from autograder.results import visible, worker_lines
+
+    lines, rng = worker_lines(), random.Random(7)
+
+    def plain(line):
+        piece = line.strip()
+        return any(w in line for w in lines) or len(piece) >= 40 and any(piece in w for w in lines)
+
+    texts = []
+    for w in rng.sample(lines, 40):
+        cut = rng.randrange(0, len(w) - 39)
+        texts += [w, f"  {w}  ", f"x = 1; {w} # and more", w[cut : cut + 40], w[cut : cut + 39], w[:-1] + "?"]
+    texts += ["".join(rng.choice("abc ()=._") for _ in range(rng.randrange(0, 120))) for _ in range(200)]
+    for text in texts:
+        hidden = visible(text, 10_000) == "[a line of the grader's worker code, not shown]"
+        assert hidden == plain(text), text
