@@ -15,7 +15,7 @@ try:
         raise TypeError(f'Object of type {type(o).__name__} is not JSON serializable')
 
     _scan = make_scanner(_Decoding())
-    _encode = make_encoder(None, _unserializable, encode_basestring_ascii, None, ': ', ', ', False, False, True)
+    _encode = make_encoder(None, _unserializable, encode_basestring_ascii, None, ':', ',', False, False, True)
 
     def loads(line):
         return _scan(line, 0)[0]
@@ -23,9 +23,11 @@ try:
     def dumps(message):
         return ''.join(_encode(message, 0))
 
-    if dumps({'a': [1.5, 'é\n', None, True, float('nan')]}) != '{"a": [1.5, "\\u00e9\\n", null, true, NaN]}' or loads(
+    if dumps({'a': [1.5, 'é\n', None, True, float('nan')]}) != '{"a":[1.5,"\\u00e9\\n",null,true,NaN]}' or loads(
         '{"a": [1.5, -Infinity, "x"], "b": null}\n'
     ) != {'a': [1.5, float('-inf'), 'x'], 'b': None}:
         raise ImportError('_json does not answer as json does')
 except (ImportError, TypeError, AttributeError):
-    from json import dumps, loads  # noqa: F401
+    from json import JSONEncoder, loads  # noqa: F401
+
+    dumps = JSONEncoder(separators=(',', ':')).encode  # the same lines: the grader matches its status lines whole
