@@ -38,7 +38,6 @@ from .catalogue import KIT_ROOT
 from .results import Results, TestResult
 
 GRADABLE = (".zip", ".ipynb")
-MAX_DEPTH = 8  # how deep in a student's folder mygrad/ (or a .zip, a notebook) is looked for
 HIDDEN_SUITES = "autograder/hidden/"
 OK, NOT_ALL_GRADED, BAD_ARGS, INTERRUPTED = 0, 1, 2, 130  # exit statuses (the CLI's help lists them)
 
@@ -46,8 +45,7 @@ OK, NOT_ALL_GRADED, BAD_ARGS, INTERRUPTED = 0, 1, 2, 130  # exit statuses (the C
 @dataclass
 class Entry:
     student: str  # the entry's name without extension
-    path: Path | None  # what grade() gets: a folder holding mygrad/, a .zip or a notebook; None if none
-    problem: str = ""  # why nothing gradable was found
+    path: Path  # what grade() gets: the student's folder, a .zip or a notebook
 
 
 @dataclass
@@ -61,54 +59,30 @@ class Settings:
 # ---- finding the submissions --------------------------------------------------------------------------
 
 
-def discover(folder: Path) -> tuple[list[Entry], list[str]]:
-    """The students' entries in folder (sorted), and what was skipped: "name: why"."""
+def discover(folder: Path, out: Path | None = None) -> tuple[list[Entry], list[str]]:
+    """The students' entries in folder (sorted), and what was skipped: "name: why". Each is graded as
+    `mygrad grade ENTRY` grades it (intake.py looks for mygrad/, the loose files, a notebook or a zip at any
+    depth of a student's folder, and picks one the same way every time), so the gradebook is what grading
+    each alone gives. The output folder, or an earlier one, is no student's."""
     entries, skipped, seen = [], [], {}
     for child in sorted(Path(folder).iterdir()):
         if child.name.startswith(".") or child.name == "__MACOSX":
             continue
+        if out is not None and child.resolve() == Path(out).resolve():
+            continue
         if not child.is_dir() and child.suffix.lower() not in GRADABLE:
             skipped.append(f"{child.name}: not a folder, .zip or .ipynb")
             continue
-        entry = locate(child) if child.is_dir() else Entry(child.stem, child)
+        if child.is_dir() and (child / "gradebook.csv").is_file() and (child / ".cache").is_dir():
+            skipped.append(f"{child.name}: the output of an earlier grade-all, not a submission")
+            continue
+        entry = Entry(child.name if child.is_dir() else child.stem, child)
         if entry.student in seen:  # alice/ and alice.zip: grading either would overwrite the other
             skipped.append(f"{child.name}: the same student id as {seen[entry.student]} (keep one)")
             continue
         seen[entry.student] = child.name
         entries.append(entry)
     return entries, skipped
-
-
-def locate(folder: Path) -> Entry:
-    """A student's folder (an LMS export nests it): the shallowest folder holding mygrad/, else its one
-    .zip or notebook. Links are not followed and hidden folders (.git, .ipynb_checkpoints) not entered."""
-    packages, files, level = [], [], [folder]
-    for _ in range(MAX_DEPTH + 1):
-        below = []
-        for top in level:
-            try:
-                children = sorted(os.scandir(top), key=lambda e: e.name)
-            except OSError:
-                continue
-            for child in children:
-                if child.is_dir(follow_symlinks=False) and not child.name.startswith("."):
-                    (packages if child.name == "mygrad" else below).append(Path(child.path))
-                elif child.is_file(follow_symlinks=False) and Path(child.name).suffix.lower() in GRADABLE:
-                    files.append(Path(child.path))
-        if packages:
-            return Entry(folder.name, packages[0].parent)
-        level = below
-    if len(files) == 1:
-        return Entry(folder.name, files[0])
-    held = ", ".join(sorted(p.name for p in folder.iterdir())[:8]) or "nothing"
-    if files:
-        return Entry(
-            folder.name,
-            None,
-            f"{folder.name}/ holds {len(files)} archives or notebooks and no mygrad/ "
-            f"folder: keep one ({', '.join(f.name for f in files[:5])})",
-        )
-    return Entry(folder.name, None, f"no mygrad/ folder, .zip or .ipynb was found in {folder.name}/ (it holds: {held})")
 
 
 # ---- the cache: results by what was graded and by what graded it -------------------------------------
@@ -212,7 +186,7 @@ def grade_entry(path: str, settings: Settings, student: str = "", collect: bool 
             budget=settings.budget,
             request_timeout=settings.request_timeout,
         )
-        graded = True
+        graded = not any("not-gradable" in t.tags for t in results.tests)  # nothing gradable was handed in
     except GradingError as err:
         results = not_graded(str(err), "not-gradable", tasks)
     except KeyboardInterrupt:
@@ -324,6 +298,12 @@ def write_student(out: Path, student: str, results: Results, page: str | None = 
     write_atomic(folder / "feedback.html", page or feedback_page(results, student))
 
 
+def cell(text: str) -> str:
+    """A student id as a spreadsheet shows it, never as a formula (an upload named `=HYPERLINK(...)` would
+    otherwise run in the instructor's spreadsheet): such a name starts with an apostrophe."""
+    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
 def gradebook(graded: dict[str, Results], tasks: list[str]) -> str:
     """CSV: student, total, then each task's points."""
     buffer = io.StringIO()
@@ -331,7 +311,7 @@ def gradebook(graded: dict[str, Results], tasks: list[str]) -> str:
     writer.writerow(["student", "total", *tasks])
     for student, results in sorted(graded.items()):
         scores = results.task_scores()
-        writer.writerow([student, f"{results.score:g}", *(f"{scores.get(t, (0.0, 0.0))[0]:g}" for t in tasks)])
+        writer.writerow([cell(student), f"{results.score:g}", *(f"{scores.get(t, (0.0, 0.0))[0]:g}" for t in tasks)])
     return buffer.getvalue()
 
 
@@ -364,7 +344,7 @@ def grade_all(
 ) -> int:
     console = console or Console(stderr=True)
     settings = settings or Settings()
-    entries, skipped = discover(submissions)
+    entries, skipped = discover(submissions, out)
     if not entries:
         say(
             console,
@@ -395,12 +375,6 @@ def grade_all(
     with Progress(console=console, transient=False) as progress:
         bar = progress.add_task("checking the cache", total=len(entries))
         for entry in entries:
-            if entry.path is None:
-                finish(
-                    entry.student,
-                    {"results": not_graded(entry.problem, "not-gradable", settings.tasks).to_dict(), "graded": False},
-                )
-                continue
             keys[entry.student] = cache_key(entry, settings)
             hit = cache / f"{keys[entry.student]}.json"
             if hit.exists() and not force:
@@ -426,7 +400,7 @@ def grade_all(
     scores = sorted(r.score for r in graded.values())
     say(
         console,
-        f"graded {len(graded)} of {len(entries)} submissions ({hits} from the cache) "
+        f"graded {len(graded) - len(failed)} of {len(entries)} submissions ({hits} from the cache) "
         f"in {time.monotonic() - started:.0f} s: median {statistics.median(scores) if scores else 0:g}, "
         f"{len(failed)} could not be graded, {look} need a look; see {out / 'class-report.html'}",
     )

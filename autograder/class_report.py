@@ -11,6 +11,7 @@ import io
 import statistics
 from collections import Counter
 from html import escape
+from urllib.parse import quote
 
 from . import catalogue
 from .diagnoses import DIAGNOSES
@@ -109,7 +110,7 @@ def class_report(graded: dict[str, Results], skipped: list[str], needs_a_look) -
         f"<th>why</th></tr>"
     )
     for student, why in look.items():
-        link = f"<a href='students/{escape(student, quote=True)}/feedback.html'>{escape(student)}</a>"
+        link = f"<a href='students/{quote(student)}/feedback.html'>{escape(student)}</a>"
         parts.append(
             f"<tr><td>{link}</td><td class='num'>{graded[student].score:g}</td>"
             f"<td>{'<br>'.join(escape(w[:400]) for w in why)}</td></tr>"

@@ -100,7 +100,7 @@ def warm_up() -> None:
 
 def missing_package_results(tasks, only, message) -> list[TestResult]:
     return [
-        TestResult(f"{t.id} · all checks", t.id, 0.0, float(t.points), "failed", message, [t.id, "import-error"])
+        TestResult(f"{t.id} · all checks", t.id, 0.0, float(t.points), "failed", message, [t.id, "not-gradable"])
         for t in tasks.values()
         if only is None or t.id in only
     ]

@@ -166,14 +166,38 @@ def locate(folder: Path, work: Path, notes: list[str], rel: str = "") -> Path | 
     return None
 
 
+def entry_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
+    return tuple(p for p in info.filename.replace("\\", "/").split("/") if p not in ("", "."))
+
+
+def not_the_students(infos: list[zipfile.ZipInfo]) -> set[tuple[str, ...]]:
+    """The folders of an archive that hold no student code: hidden ones (.venv, .git), tool folders
+    (NOT_THE_STUDENTS) and virtual environments by any name (a folder holding pyvenv.cfg)."""
+    folders = set()
+    for parts in map(entry_parts, infos):
+        for depth, part in enumerate(parts[:-1]):
+            if part.startswith(".") and part != ".." or part in NOT_THE_STUDENTS:  # "..": refused by extract_entry
+                folders.add(parts[: depth + 1])
+                break
+        if parts[-1:] == ("pyvenv.cfg",) and len(parts) > 1:  # a venv made in the project's own top folder: kept
+            folders.add(parts[:-1])
+    return folders
+
+
 def extract(archive: Path, into: Path, notes: list[str] | None = None) -> None:
-    """Extract what can be extracted; each entry left out is named in notes (one note per archive)."""
+    """Extract what can be extracted; each entry left out is named in notes (one note per archive). Folders
+    that hold no student code (a zipped project's .venv, .git) are left out first, and the size limits
+    apply to the rest."""
     notes = [] if notes is None else notes
     into.mkdir(parents=True, exist_ok=True)
     skipped: list[str] = []
     try:
         with zipfile.ZipFile(archive) as z:
-            infos = z.infolist()
+            junk = not_the_students(z.infolist())
+            infos = [i for i in z.infolist() if not any(entry_parts(i)[: len(f)] == f for f in junk)]
+            shown = sorted("/".join(f) + "/" for f in junk if f[-1] not in ("__MACOSX", "__pycache__"))
+            if shown:
+                notes.append(f"Left out of {archive.name} (no student code): {', '.join(shown[:5])}")
             if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
                 notes.append(
                     f"{archive.name}: the archive is too large to grade (limits: {MAX_ZIP_FILES} files, "

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from autograder import batch, samples
 from autograder.catalogue import KIT_ROOT
-from autograder.samples.classroom import make_class, make_entry
+from autograder.samples.classroom import make_class, make_entry, zip_folder
 
 MYGRAD = [sys.executable, "-m", "autograder.cli"]
 TASKS = ["task0", "task1", "task2", "task3", "task4", "task5"]
@@ -63,15 +63,14 @@ def graded_class(tmp_path_factory):
 @pytest.mark.slow
 def test_gradebook_equals_grading_each_submission_alone(graded_class, tmp_path):
     subs, out, run = graded_class
-    assert run.returncode == 1, run.stderr  # the folder without a submission could not be graded
+    assert run.returncode == 1, run.stderr  # the broken zip and the folder without a submission: not graded
     assert "skipped notes.txt: not a folder" in run.stderr
-    assert re.search(r"graded 9 of 9 submissions \(0 from the cache\).*1 could not be graded", run.stderr)
+    assert re.search(r"graded 7 of 9 submissions \(0 from the cache\).*2 could not be graded", run.stderr)
     gradebook = read_gradebook(out)
     assert sorted(gradebook) == [f"s{n:02d}" for n in range(1, 10)]
-    # what a person would hand `mygrad grade`: the nested LMS folder is given one level above mygrad/'s parent
+    # each entry as it is in the folder, handed to `mygrad grade`
     paths = {s: subs / s for s in gradebook}
     paths.update({p.stem: p for p in subs.glob("*.*") if p.suffix in (".zip", ".ipynb")})
-    paths["s02"] = subs / "s02" / "attempt-1"
     with ThreadPoolExecutor(2) as pool:
         alone = dict(zip(paths, pool.map(lambda s: grade_alone(paths[s], tmp_path), paths)))
     for student, (row, data) in alone.items():
@@ -91,16 +90,16 @@ def test_rerun_grades_only_what_changed_and_a_changed_grader_regrades(graded_cla
     shutil.copytree(subs, copy)
     shutil.copytree(out, grades)
     run = grade_all(copy, "--out", grades)
-    assert "graded 9 of 9 submissions (8 from the cache)" in run.stderr  # the ungradable one is tried again
+    assert "graded 7 of 9 submissions (7 from the cache)" in run.stderr  # the two ungradable ones are tried again
     engine = copy / "s01" / "mygrad" / "engine.py"
     engine.write_text(engine.read_text().replace("self.grad += out.grad", "self.grad = out.grad", 1))
     run = grade_all(copy, "--out", grades)
-    assert "(7 from the cache)" in run.stderr
+    assert "(6 from the cache)" in run.stderr
     assert read_gradebook(grades)["s01"][0] < 100
     monkeypatch.setattr(batch, "grader_fingerprint", lambda: "another grader")
     said = io.StringIO()
     assert batch.grade_all(copy, grades, jobs=2, console=Console(file=said, width=200)) == batch.NOT_ALL_GRADED
-    assert "graded 9 of 9 submissions (0 from the cache)" in said.getvalue()
+    assert "graded 7 of 9 submissions (0 from the cache)" in said.getvalue()
     assert not list(grades.rglob("*.part"))
 
 
@@ -119,25 +118,70 @@ def test_an_exception_in_the_grader_costs_only_that_submission(monkeypatch, tmp_
     assert batch.needs_a_look(results) == results.notes
 
 
-def test_entries_are_found_as_an_lms_export_holds_them(tmp_path):
-    (tmp_path / "ann" / "upload" / "deep" / "er" / "mygrad").mkdir(parents=True)
-    (tmp_path / "ann" / "mygrad.zip").write_bytes(b"")  # a package folder wins over an archive
-    (tmp_path / "bo").mkdir()
-    (tmp_path / "bo" / "handin.ipynb").write_text("{}")
-    (tmp_path / "cy").mkdir()
-    for name in ("a.zip", "b.zip"):
-        (tmp_path / "cy" / name).write_bytes(b"")
+def test_each_entry_is_handed_to_the_grader_as_it_is_and_the_output_folder_is_no_student(tmp_path):
+    (tmp_path / "ann" / "upload" / "deep" / "er" / "mygrad").mkdir(parents=True)  # intake searches inside
+    (tmp_path / "bo.ipynb").write_text("{}")
     (tmp_path / "dee.ZIP").write_bytes(b"")
     (tmp_path / "dee").mkdir()  # the same student twice: the first is kept
     (tmp_path / ".DS_Store").write_bytes(b"")
     (tmp_path / "grades.xlsx").write_bytes(b"")
-    entries, skipped = batch.discover(tmp_path)
-    found = {e.student: (e.path, e.problem) for e in entries}
-    assert found["ann"] == (tmp_path / "ann" / "upload" / "deep" / "er", "")
-    assert found["bo"] == (tmp_path / "bo" / "handin.ipynb", "")
-    assert found["cy"][0] is None and "holds 2 archives" in found["cy"][1]
-    assert skipped == ["dee.ZIP: the same student id as dee (keep one)", "grades.xlsx: not a folder, .zip or .ipynb"]
-    assert found["dee"][0] is None
+    (tmp_path / "grades" / ".cache").mkdir(parents=True)  # this run's output folder, inside the submissions
+    (tmp_path / "old-grades" / ".cache").mkdir(parents=True)  # an earlier run's
+    (tmp_path / "old-grades" / "gradebook.csv").write_text("student,total\n")
+    entries, skipped = batch.discover(tmp_path, out=tmp_path / "grades")
+    assert {e.student: e.path for e in entries} == {
+        "ann": tmp_path / "ann",
+        "bo": tmp_path / "bo.ipynb",
+        "dee": tmp_path / "dee",
+    }
+    assert skipped == [
+        "dee.ZIP: the same student id as dee (keep one)",
+        "grades.xlsx: not a folder, .zip or .ipynb",
+        "old-grades: the output of an earlier grade-all, not a submission",
+    ]
+
+
+@pytest.mark.slow
+def test_every_upload_shape_gets_the_grade_it_gets_alone(tmp_path):
+    """The shapes students hand in, in an LMS or Gradescope export: grade-all finds what `mygrad grade` finds."""
+    subs, solved = tmp_path / "subs", KIT_ROOT / "solutions" / "mygrad"
+    loose = subs / "submission_101"  # Gradescope's export: the loose files and its metadata
+    loose.mkdir(parents=True)
+    for path in solved.glob("*.py"):
+        shutil.copy(path, loose / path.name)
+    (loose / "submission_metadata.yml").write_text(":submitters: []\n")
+    (subs / "pat" / "__MACOSX").mkdir(parents=True)  # a macOS zip, its resource fork beside it
+    zip_folder(solved.parent, subs / "pat" / "mygrad.zip")
+    (subs / "pat" / "__MACOSX" / "._mygrad.zip").write_bytes(b"\0\5\26\7")
+    project = tmp_path / "project"  # a whole project zipped with its virtual environment
+    shutil.copytree(solved, project / "mygrad", ignore=shutil.ignore_patterns("__pycache__"))
+    (project / ".venv" / "lib").mkdir(parents=True)
+    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    for n in range(2100):  # more files than an archive may hold
+        (project / ".venv" / "lib" / f"m{n}.py").write_text("x = 1\n")
+    zip_folder(project, subs / "quinn.zip")
+    # a name a spreadsheet would run as a formula, for a submission that needs a look (a link in the report)
+    samples.materialize(samples.load("hostile")["imports-the-reference"], subs / "=HYPERLINK(1) 100%")
+    out = subs / "grades"  # the output inside the submissions folder
+    first = grade_all(subs, cwd=subs)
+    again = grade_all(subs, cwd=subs)
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    assert "graded 4 of 4 submissions (4 from the cache)" in again.stderr
+    book = read_gradebook(out)
+    assert sorted(book) == ["'=HYPERLINK(1) 100%", "pat", "quinn", "submission_101"]
+    for entry in ("submission_101", "pat", "quinn.zip"):
+        assert book[Path(entry).stem] == pytest.approx(grade_alone(subs / entry, tmp_path)[0], abs=1e-3), entry
+    assert book["quinn"][0] == 100 and book["submission_101"][0] == 100
+    notes = json.loads((out / "students" / "quinn" / "results.json").read_text())["output"]
+    assert "Left out of quinn.zip (no student code): .venv/" in notes
+    assert "href='students/%3DHYPERLINK%281%29%20100%25/feedback.html'" in (out / "class-report.html").read_text()
+    assert oct((out / "gradebook.csv").stat().st_mode & 0o777) == oct(0o666 & ~batch_umask())
+
+
+def batch_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @pytest.mark.parametrize(
@@ -217,7 +261,7 @@ def test_class_report_shows_the_plots_and_who_needs_a_look(graded_class, tmp_pat
         assert figure and "<svg" in figure.group(1), plot
     assert ">Scores<" in dom and ">Marks per task<" in dom and "not-gradable" in dom
     look = re.search(r"<table id=\"needs-a-look\">(.*?)</table>", dom, re.S).group(1)
-    for student, why in (("s05", "FLAGGED"), ("s06", "not a readable zip archive"), ("s08", "no mygrad/ folder")):
+    for student, why in (("s05", "FLAGGED"), ("s06", "not a readable zip archive"), ("s08", "No mygrad/ package")):
         assert re.search(rf">{student}</a>.*?{re.escape(why)}", look, re.S), (student, why)
     assert ">s01<" not in look  # full marks, nothing to look at
     assert "<li>notes.txt: not a folder, .zip or .ipynb</li>" in dom
@@ -260,7 +304,11 @@ def test_the_documented_grade_all_commands_run_as_written(tmp_path):
     make_entry("broken-zip", "bea", tmp_path / "submissions")
     for command in local:
         run = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-        assert run.returncode == 0 and "graded 2 of 2" in run.stderr, (command, run.stderr)  # a broken zip: 0 and why
+        # a broken zip: 0 and why, tried again on the next run (exit status 1)
+        assert run.returncode == 1 and "graded 1 of 2" in run.stderr and "1 could not be graded" in run.stderr, (
+            command,
+            run.stderr,
+        )
         assert re.search(r"median (50|7\.5),", run.stderr), run.stderr  # full marks (100, or task1's 15) and 0
         out = tmp_path / re.search(r"--out (\S+)", command + " --out grades/").group(1)
         assert (out / "students" / "ada" / "feedback.html").exists()
