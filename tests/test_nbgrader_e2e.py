@@ -5,6 +5,7 @@ nbgrader's export and gradebook, and are compared with `mygrad grade` on the sam
 """
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
@@ -46,14 +47,33 @@ def submit(course, student, answers, edit=None, reshape=None):
     nbformat.write(nb, str(folder / "mygrad.ipynb"))
 
 
+SCRATCH = [  # cells students add: a drawing, an error, and what would block or end the import if it ran
+    "d = Value(2.0) * 3\nd.backward()\ndraw_dot(d)\n1 / 0",
+    "name = input('your name: ')",
+    "import time\nwhile True:\n    time.sleep(1)",
+    "import sys\nsys.exit(0)",
+    "import os\nos._exit(0)",
+]
+
+
 def reorganise(nb):
-    """Split the engine cell in two, add scratch cells (one that fails), delete the task0 grade cell."""
+    """Split the engine cell in two, add scratch cells, copy the nn answer cell and a grade cell (Jupyter's copy
+    keeps their nbgrader metadata), delete the task0 grade cell."""
     cells = nb.cells
-    i = next(k for k, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "code-engine")
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in cells]
+    i = ids.index("code-engine")
     head, tail = cells[i].source.split("def topological_sort(root):")
     cells[i].source = head
-    cells.insert(i + 1, nbformat.v4.new_code_cell("def topological_sort(root):" + tail))
-    cells.insert(i + 2, nbformat.v4.new_code_cell("d = Value(2.0) * 3\nd.backward()\ndraw_dot(d)\n1 / 0"))
+    cells[i + 1 : i + 1] = [nbformat.v4.new_code_cell("def topological_sort(root):" + tail)] + [
+        nbformat.v4.new_code_cell(source) for source in SCRATCH
+    ]
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in cells]
+    for grade_id in ("code-nn", "grade-task4"):
+        k = ids.index(grade_id)
+        copy = json.loads(json.dumps(cells[k]))
+        copy.pop("id", None)  # Jupyter gives the copy a new id, and keeps its metadata
+        cells.insert(k + 1, nbformat.from_dict(copy))
+        ids.insert(k + 1, grade_id)
     nb.cells = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade_id") != "grade-task0"]
 
 

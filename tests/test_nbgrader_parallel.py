@@ -47,3 +47,42 @@ def test_nbgrader_starts_without_the_iri_grammar():
     )
     assert done.returncode == 0 and "nbgrader version" in done.stdout, done.stderr[-2000:]
     assert "jsonschema._format" in done.stderr and "rfc3987_syntax.syntax_helpers" not in done.stderr
+
+
+def test_a_submission_nbgrader_does_not_record_is_named_with_its_log_and_a_stranger_is_not_graded(
+    tmp_path, monkeypatch
+):
+    """The parallel command prints each score as it grades; nbgrader may still fail one when it records them.
+    Such a student is named afterwards (their printed score is in no gradebook), with nbgrader's whole
+    output kept in a log; a notebook nbgrader would not look at is named and not graded."""
+    import io
+
+    import nbformat
+    from rich.console import Console
+
+    from autograder.nbgrader import parallel
+    from autograder.nbgrader.notebook import build_notebook
+
+    nb = nbformat.writes(build_notebook())
+    (tmp_path / "source/mygrad").mkdir(parents=True)
+    (tmp_path / "source/mygrad/mygrad.ipynb").write_text(nb)
+    for student, name in (("ada", "mygrad.ipynb"), ("bea", "mygrad.ipynb"), ("cy", "mygrad (1).ipynb")):
+        (tmp_path / "submitted" / student / "mygrad").mkdir(parents=True)
+        (tmp_path / "submitted" / student / "mygrad" / name).write_text(nb)
+
+    def nbgrader(args, cwd, **kwargs):  # records ada, fails bea, as nbgrader does: its autograded folder removed
+        (cwd / "autograded/ada/mygrad").mkdir(parents=True)
+        (cwd / "autograded/ada/mygrad/mygrad.ipynb").write_text(nb)
+        said = "[AutogradeApp | ERROR] There was an error processing assignment: bea\n" + "x\n" * 100 + "KeyError\n"
+        return subprocess.CompletedProcess(args, 0, "", said)
+
+    monkeypatch.setattr(parallel.subprocess, "run", nbgrader)
+    out = io.StringIO()
+    code = parallel.autograde(tmp_path, "mygrad", jobs=2, console=Console(file=out, width=300))
+    said = out.getvalue()
+    assert code == 1, said
+    assert "cy: mygrad (1).ipynb is not a notebook of mygrad" in said and "cy: 0" not in said
+    assert "ada: 100 / 100" in said and "not recorded by nbgrader" in said and ": bea." in said
+    assert (
+        "KeyError" in said and "There was an error" in (tmp_path / ".mygrad-cache/nbgrader-autograde.log").read_text()
+    )

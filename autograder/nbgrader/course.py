@@ -16,11 +16,12 @@ CONFIG = '''"""nbgrader configuration for the mygrad course, written by `mygrad 
 import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades,
-                                    LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
+                                    DeduplicateIds, GetGrades, LimitOutput, OverwriteCells, OverwriteKernelspec,
+                                    SaveAutoGrades)
 
 try:
-    from autograder.nbgrader.preprocessor import MygradGrade
+    from autograder.nbgrader.preprocessor import MygradGrade, UnmarkCopies
     from autograder.nbgrader.stubs import generate_preprocessors
 except ImportError as err:
     # Without the kit, nbgrader would only log an error about this file and go on with its stock settings:
@@ -41,6 +42,11 @@ c.CourseDirectory.course_id = __COURSE_ID__
 # `mygrad build` writes in exercises/ (`raise NotImplementedError("taskN not started: ...")`), so the grader
 # says "not started" on both paths.
 c.GenerateAssignment.preprocessors = generate_preprocessors()
+
+# A cell the student copied (its metadata with it) is one they added: without UnmarkCopies, nbgrader fails the
+# whole submission while it restores missing cells.
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, UnmarkCopies, OverwriteKernelspec, OverwriteCells,
+                                      CheckCellMetadata]
 
 # Grading: mygrad's trusted preprocessor replaces Execute, so no student code runs in nbgrader's kernel;
 # the student's code runs in mygrad's sandbox and the scores are computed here.

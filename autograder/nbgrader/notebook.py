@@ -8,6 +8,7 @@ code cells of each section, in order, become that file of a mygrad/ package the 
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -105,17 +106,38 @@ def sections(nb) -> dict[str, list[tuple[bool, str]]]:
     return found
 
 
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def definitions(source: str) -> str:
+    """What a cell the student added defines: its imports, functions, classes, and assignments that call
+    nothing. The rest never runs when grading: a drawing, a training run, `input()` (which would read the
+    grader's requests), a loop, `sys.exit()` could each block or end the import of the whole module."""
+    try:
+        tree = ast.parse(_without_magics(source))
+        kept = [
+            node
+            for node in tree.body
+            if isinstance(node, DEFINITIONS)
+            or isinstance(node, (ast.Assign, ast.AnnAssign))
+            and not any(isinstance(part, ast.Call) for part in ast.walk(node))
+        ]
+        return ast.unparse(ast.Module(kept, type_ignores=[]))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):  # a half-written cell: nothing of it
+        return ""
+
+
 def module_source(cells: list[tuple[bool, str]], preamble: str = "") -> str:
-    """Answer cells go in as written; cells the student added are run for their definitions, and their
-    errors (a stray drawing, a half-finished experiment) are ignored, so they cannot break the import.
-    The preamble imports what the notebook's earlier cells defined (notebook_cells.imports)."""
+    """Answer cells go in as written; of the cells the student added, only their definitions, and errors
+    in those (a name defined further down) are ignored, so they cannot break the import. The preamble
+    imports what the notebook's earlier cells defined (notebook_cells.imports)."""
     parts = [preamble]
     for index, (answer, source) in enumerate(cells):
         if answer:
             parts.append(_without_magics(source))
-        else:
+        elif kept := definitions(source):
             parts.append(
-                f"try:\n    exec(compile({source!r}, '<your cell {index + 1}>', 'exec'), globals())\n"
+                f"try:\n    exec(compile({kept!r}, '<your cell {index + 1}>', 'exec'), globals())\n"
                 "except Exception:\n    pass"
             )
     return "\n\n".join(parts) + "\n"

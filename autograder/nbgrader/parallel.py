@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -124,6 +125,19 @@ def autograde(
     tasks_of = {}
     for source in course.glob(f"source/{assignment}/*.ipynb"):  # grade every task the source notebook has
         tasks_of[source.name] = {gid.removeprefix("grade-") for gid in grade_cells(read(source))}
+    strangers = [nb for nb in notebooks if nb.name not in tasks_of]  # e.g. "mygrad (1).ipynb": nbgrader skips it
+    for nb in strangers:
+        console.print(
+            f"{student_of(nb)}: {nb.name} is not a notebook of {assignment} (it has: {', '.join(sorted(tasks_of))}): "
+            "not graded; nbgrader ignores it too (rename it to grade it)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    notebooks = [nb for nb in notebooks if nb not in strangers]
+    if not notebooks:
+        return 1
+    started = time.time()
     with (
         Progress(console=console) as progress,
         ProcessPoolExecutor(max_workers=jobs, initializer=pool_init, initargs=(multiprocessing.Value("i", 0),)) as pool,
@@ -168,7 +182,29 @@ def autograde(
         capture_output=True,
         text=True,
     )
-    if run.returncode != 0:
-        console.print(run.stdout[-3000:] + run.stderr[-3000:])
-        console.print("[red]nbgrader autograde reported failures (above); the other students are graded[/]")
-    return run.returncode
+    log = cache_dir / "nbgrader-autograde.log"  # all of it: a failure's traceback is often long
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(run.stdout + run.stderr)
+    missing = sorted({student_of(nb) for nb in notebooks if not recorded(course, nb, started)})
+    if missing:  # graded above, but nbgrader did not record it: the printed score is not in the gradebook
+        console.print(
+            f"not recorded by nbgrader (no grade in the gradebook, whatever was printed above): {', '.join(missing)}. "
+            f"nbgrader's output is in {log}; its last lines:",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print("\n".join((run.stdout + run.stderr).splitlines()[-40:]), markup=False, highlight=False)
+    elif run.returncode != 0:
+        console.print(f"[red]nbgrader autograde exited with status {run.returncode}: see {log}[/]")
+    return run.returncode or (1 if missing else 0)
+
+
+def recorded(course: Path, notebook: Path, since: float) -> bool:
+    """Whether nbgrader wrote this submission's autograded notebook during this run (it removes the
+    autograded folder of a submission it failed)."""
+    done = course / "autograded" / student_of(notebook) / notebook.parent.name / notebook.name
+    try:
+        return done.stat().st_mtime >= since - 1
+    except OSError:
+        return False

@@ -59,3 +59,15 @@ class MygradGrade(NbGraderPreprocessor):
             task = grade_id.removeprefix("grade-")
             score_cell(cell, feedback_text(results, task, problems), results.task_scores().get(task, (0.0, 0.0))[0])
         return nb, resources
+
+
+class UnmarkCopies(NbGraderPreprocessor):
+    """A cell the student copied, its nbgrader metadata with it, becomes a cell the student added. nbgrader's
+    DeduplicateIds keeps the last cell of a grade id and empties the others' metadata, on which OverwriteCells
+    then fails while it restores missing cells (KeyError: 'grade_id'), and the whole submission goes
+    ungraded. Runs between the two (the course config's Autograde.sanitize_preprocessors)."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.metadata.get("nbgrader") == {}:
+            del cell.metadata["nbgrader"]
+        return cell, resources
