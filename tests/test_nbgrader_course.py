@@ -57,6 +57,12 @@ def test_an_edited_config_is_never_overwritten_without_force(course):
     forced = run([BIN / "mygrad", "nbgrader", "init", course, "--course-id", "ml101", "--force"], course, env)
     assert "nbgrader_config.py.bak" in forced.stdout
     assert (course / "nbgrader_config.py.bak").read_text() == edited and "9.0" not in config.read_text()
+    config.write_text(config.read_text() + "# edited again\n")  # a second backup never replaces the first
+    again = run([BIN / "mygrad", "nbgrader", "init", course, "--course-id", "ml101", "--force"], course, env)
+    assert "nbgrader_config.py.bak2" in again.stdout and (course / "nbgrader_config.py.bak").read_text() == edited
+    assert (course / "nbgrader_config.py.bak2").read_text().endswith("# edited again\n")
+    other = run([BIN / "mygrad", "nbgrader", "init", course, "--course-id", "ml999"], course, env, ok=False)
+    assert other.returncode == 2 and "is the config of the course 'ml101'" in other.stderr, other.stderr
 
 
 def test_zip_collect_files_lms_downloads_under_each_student(course):
@@ -96,3 +102,37 @@ def test_the_parallel_summary_takes_the_median_of_an_even_class():
 
     text = summary({"ada": (100.0, 100.0), "bea": (0.0, 100.0), "cy": (40.0, 100.0), "dan": (60.0, 100.0)}, [])
     assert "mean 50.00, median 50.00, lowest 0, highest 100 (of 100); full marks: 1, zero: 1" in text, text
+
+
+def test_without_the_kit_a_command_stops_and_the_formgrader_server_stays_up_but_grades_nothing(monkeypatch, capsys):
+    """In a command, the config stops nbgrader (above). Loaded by a running Jupyter server (the formgrader on a
+    JupyterHub), stopping would take the whole server down: instead every grading step fails with the reason."""
+    from jupyter_server.serverapp import ServerApp
+    from traitlets.config import Config
+
+    from autograder.nbgrader.course import config_text
+
+    monkeypatch.setitem(sys.modules, "autograder.nbgrader.preprocessor", None)  # as if the kit were missing
+
+    def load():
+        config = Config()
+        exec(
+            compile(config_text("ml101"), "nbgrader_config.py", "exec"),
+            {"get_config": lambda: config, "__file__": "c.py"},
+        )
+        return config
+
+    with pytest.raises(SystemExit, match="the mygrad kit cannot be imported here"):
+        load()
+    ServerApp.instance()
+    try:
+        config = load()
+    finally:
+        ServerApp.clear_instance()
+    assert "the mygrad kit cannot be imported here" in capsys.readouterr().err
+    for steps in (config.Autograde.sanitize_preprocessors, config.Autograde.autograde_preprocessors):
+        failing = [step for step in steps if step.__name__ == "KitMissing"]
+        assert failing, steps
+        with pytest.raises(RuntimeError, match="pip install -e"):
+            failing[0]().preprocess(None, {})
+    assert config.CourseDirectory.course_id == "ml101"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -14,11 +16,12 @@ from .notebook import ASSIGNMENT, NOTEBOOK, build_notebook
 
 CONFIG = '''"""nbgrader configuration for the mygrad course, written by `mygrad nbgrader init`."""
 import os
+import sys
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
-                                    DeduplicateIds, GetGrades, LimitOutput, OverwriteCells, OverwriteKernelspec,
-                                    SaveAutoGrades)
+                                    DeduplicateIds, GetGrades, LimitOutput, NbGraderPreprocessor, OverwriteCells,
+                                    OverwriteKernelspec, SaveAutoGrades)
 
 try:
     from autograder.nbgrader.preprocessor import MygradGrade, UnmarkCopies
@@ -26,11 +29,22 @@ try:
 except ImportError as err:
     # Without the kit, nbgrader would only log an error about this file and go on with its stock settings:
     # student code would run unsandboxed in its kernel and the visible checks would grade it. Stop instead.
-    raise SystemExit(
+    MISSING = (
         f"nbgrader_config.py: the mygrad kit cannot be imported here ({err}), so nothing was done and no "
         "grade was written. Install the kit in the Python environment that runs nbgrader (for JupyterHub: the "
         "formgrader's environment): pip install -e '/path/to/mygrad-kit[nbgrader]'; check with: "
         "python -c 'import autograder'")
+    server = sys.modules.get("jupyter_server.serverapp")
+    if server is None or not server.ServerApp.initialized():
+        raise SystemExit(MISSING)  # a command (nbgrader autograde ...): it stops, and says why
+
+    class KitMissing(NbGraderPreprocessor):  # in the formgrader: stopping would take the Jupyter server down
+        def preprocess(self, nb, resources):
+            raise RuntimeError(MISSING)  # so each grading step fails instead, with the reason: no grade recorded
+
+    print(MISSING, file=sys.stderr)
+    MygradGrade = UnmarkCopies = KitMissing
+    generate_preprocessors = lambda: [KitMissing]  # noqa: E731
 
 c = get_config()  # noqa: F821 (defined by nbgrader when it reads this file)
 
@@ -89,19 +103,40 @@ def edited(path: Path, data: bytes) -> bool:
     return path.exists() and canonical(path, path.read_bytes()) != canonical(path, data)
 
 
+def backup_name(path: Path) -> Path:
+    """path.bak, or path.bak2, path.bak3, ... : an earlier backup is never overwritten."""
+    return next(
+        candidate
+        for n in itertools.count(1)
+        if not (candidate := path.with_name(f"{path.name}.bak{n if n > 1 else ''}")).exists()
+    )
+
+
+def course_id_of(path: Path) -> str | None:
+    """The course id of a config `mygrad nbgrader init` wrote, unedited, or None."""
+    found = re.search(r"^c\.CourseDirectory\.course_id = (['\"])(.*)\1$", path.read_text(), re.M)
+    return found.group(2) if found and path.read_text() == config_text(found.group(2)) else None
+
+
 def write_unless_edited(path: Path, data: bytes, force: bool) -> str:
-    """Write path; a different file already there is kept unless force, and then kept as path.bak.
+    """Write path; a different file already there is kept unless force, and then kept as a backup.
     Returns what happened, for the command's output."""
     if edited(path, data):
+        backup = backup_name(path)
         if not force:
-            raise FileExistsError(
-                f"{path} exists and differs from what `mygrad nbgrader init` writes (edited?); "
-                "nothing was changed. Use --force to replace it (the old file is kept as "
-                f"{path.name}.bak)"
+            was = course_id_of(path) if path.name == "nbgrader_config.py" else None
+            why = (
+                f"is the config of the course {was!r}"
+                if was
+                else "differs from what `mygrad nbgrader init` writes (edited?)"
             )
-        shutil.copy2(path, path.with_name(path.name + ".bak"))
+            raise FileExistsError(
+                f"{path} exists and {why}; nothing was changed. Use --force to replace it (the old file is kept as "
+                f"{backup.name})"
+            )
+        shutil.copy2(path, backup)
         path.write_bytes(data)
-        return f"replaced {path} (the old one is {path.name}.bak)"
+        return f"replaced {path} (the old one is {backup.name})"
     if path.exists():
         return f"kept {path} (unchanged)"
     path.write_bytes(data)
