@@ -41,6 +41,7 @@ ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "HOME"
 PYTHON_FLAGS = ["-S", "-s", "-B"]
 MAX_COPIED_FILE, MAX_COPIED_TOTAL, MAX_COPIED_FILES, MAX_DEPTH = 8 << 20, 64 << 20, 2000, 32
 READY = b'{"ready":true}'  # the worker's line once it has imported the submission (or one module of it)
+STARTED = b'{"started":true}'  # its first line, before any code of the submission runs: the sandbox is up
 # The worker's line before it imports a module of the submission on first use: {"importing":"nn"}
 IMPORTING = re.compile(rb'\{"importing":"([A-Za-z_]\w{0,39})"\}')
 CPU_LOOK = 0.05  # seconds between looks at the CPU time of a worker whose request runs long (a look: ~0.1 ms)
@@ -447,13 +448,15 @@ def limiter(limits: Limits, uid: int | None, namespaces: bool = False, keep: Pat
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """CPU seconds the processes have used (utime + stime from /proc/PID/stat; 0 for one that is gone or
-    unreadable, so without /proc only the wall-clock deadline applies)."""
+    """CPU seconds the processes and the children they have reaped used (utime, stime, cutime, cstime from
+    /proc/PID/stat: processes that come and go within a look still count, once their parent, or the
+    sandbox's init, has reaped them; 0 for one that is gone or unreadable, so without /proc only the
+    wall-clock deadline applies)."""
     ticks = 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
+            ticks += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
         except (OSError, ValueError, IndexError):
             continue
     return ticks / os.sysconf("SC_CLK_TCK")
@@ -470,26 +473,54 @@ REQUESTS = json.JSONEncoder(check_circular=False, separators=(",", ":"))
 
 
 class BusyWatch:
-    """The CPU time a worker spends on one request, looked at every CPU_LOOK seconds while it runs long. A busy
-    loop is stopped on CPU time, not only at the deadline: a loaded machine slows an honest request's wall
-    time, never its CPU time, and a loop then costs the class seconds, not each check's deadline. Only once
-    the submission is imported: its top-level code may train for a while, and the deadline covers that."""
+    """What a worker's processes do during one request that runs long, looked at every CPU_LOOK seconds.
+    The CPU time they use: a busy loop is stopped on CPU time, not only at the deadline (a loaded machine
+    slows an honest request's wall time, never its CPU time), but only once the submission is imported (its
+    top-level code may train for a while; the deadline covers that). And the time a process was ready to run
+    but waited for a CPU held by other work (/proc/PID/schedstat): the deadline is stretched by that much
+    (up to STRETCH times), so other students' code hogging the cores cannot make an honest request time out."""
 
-    def __init__(self, pid: int, most: float):
-        self.pid, self.most, self.start = pid, most, None
+    def __init__(self, pid: int, most: float, timeout: float):
+        self.pid, self.most, self.start, self.timeout = pid, most, None, timeout
+        self.used = self.waited = 0.0
+        self.delays: dict[int, int] = {}  # each process's run delay (ns) when first seen
         self.next_look = time.monotonic() + CPU_LOOK
 
-    def too_long(self) -> bool:
-        """Whether the worker has used more than `most` CPU seconds since the first look (a worker that prints
-        all the while is looked at too: the looks go by the clock, not by quiet moments)."""
-        now = time.monotonic()
+    def look(self, now: float, importing: bool) -> None:
+        """importing: the submission's code runs on import now, so its CPU time counts from after that."""
         if now < self.next_look:
-            return False
+            return
         self.next_look = now + CPU_LOOK
-        used = cpu_seconds([self.pid, *descendants(self.pid)])  # a walk of /proc: only while a request runs long
-        if self.start is None:  # processes started later count whole; those that ended drop out (undercounts)
-            self.start = used
-        return used - self.start > self.most
+        pids = [self.pid, *descendants(self.pid)]  # a walk of /proc: only while a request runs long
+        used = cpu_seconds(pids)
+        if self.start is None or importing:  # processes started later count whole (ended and unreaped ones
+            self.start = used  # drop out: an undercount)
+        self.used = used - self.start
+        for pid, delay in run_delays(pids).items():  # the longest wait of one process: many short-lived
+            first = self.delays.setdefault(pid, delay)  # processes of a hog's own do not add theirs up
+            self.waited = max(self.waited, (delay - first) / 1e9)
+
+    def too_long(self) -> bool:
+        return self.used > self.most
+
+    @property
+    def stretch(self) -> float:
+        """Seconds the deadline is moved on by: the longest wait for a CPU, at most STRETCH deadlines."""
+        return min(self.waited, STRETCH * self.timeout)
+
+
+STRETCH = 3.0  # a request starved of CPU may take up to (1 + STRETCH) times its deadline
+
+
+def run_delays(pids: list[int]) -> dict[int, int]:
+    """Nanoseconds each process has spent ready to run but waiting for a CPU (empty without schedstat)."""
+    delays = {}
+    for pid in pids:
+        try:
+            delays[pid] = int(Path(f"/proc/{pid}/schedstat").read_text().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return delays
 
 
 def descendants(pid: int) -> list[int]:
@@ -714,6 +745,7 @@ class Worker:
         )
         self.starts += 1
         self.stdout_buf, self.stderr_buf = b"", b""
+        self.started = False  # the worker runs (its first line, before any code of the submission)
         self.ready = False  # the worker has imported the submission (it says so once, before any answer)
         self.importing = ""  # ... and the module of it that it is importing on first use now, if any
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
@@ -823,7 +855,7 @@ class Worker:
         if failed:
             return failed
         streams = {proc.stdout.fileno(): "out", proc.stderr.fileno(): "err"}
-        asked, busy = 0, BusyWatch(proc.pid, timeout * self.limits.cpu_share)
+        asked, busy = 0, BusyWatch(proc.pid, timeout * self.limits.cpu_share, timeout)
         while True:
             if b"\n" in self.stdout_buf:
                 raw, self.stdout_buf = self.stdout_buf.split(b"\n", 1)
@@ -843,10 +875,13 @@ class Worker:
                 continue
             if len(self.stdout_buf) > self.limits.response_bytes:
                 return self._fail("bad-response", "the answer was longer than the limit")
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            busy.look(now, importing=not self.ready or bool(self.importing))
+            left = deadline + busy.stretch - now
             if left <= 0:
-                return self._fail("timeout", f"no answer within {timeout:.1f} s (stopped)")
-            if self.ready and not self.importing and busy.too_long():  # not during an import: see BusyWatch
+                more = f" and {busy.stretch:.1f} s more it waited for a busy CPU" if busy.stretch >= 0.05 else ""
+                return self._fail("timeout", f"no answer within {timeout:.1f} s{more} (stopped)")
+            if self.ready and not self.importing and busy.too_long():  # never an import's: see BusyWatch
                 return self._fail("timeout", f"no answer after {busy.most:.1f} s of CPU time (stopped)")
             ready, _, _ = select.select(list(streams), [], [], min(left, CPU_LOOK))
             for fd in ready:
@@ -863,6 +898,9 @@ class Worker:
         """Whether raw is a line saying where the worker is, not an answer: it has imported the submission
         (or a module of it), or it is importing a module on first use (its name is kept; only the deadline
         applies then: a lie gains nothing more)."""
+        if raw == STARTED:
+            self.started = True
+            return True
         importing = IMPORTING.fullmatch(raw)
         if raw != READY and not importing:
             return False
@@ -888,7 +926,9 @@ class Worker:
             if not chunk:
                 break
             self._keep_stderr(chunk)
-        if self.mode == "bubblewrap" and self._output().startswith("bwrap:"):  # bwrap's own failure, not theirs
+        started = self.started or STARTED in (self.stdout_buf + self._unread_stdout()).split(b"\n")
+        if self.mode == "bubblewrap" and not started and self._output().startswith("bwrap:"):  # bwrap's own failure
+            # (the worker's first line says bwrap started it: after that, a "bwrap:" line is the submission's)
             return self._fail("start-failed", f"the sandbox could not start: {self._output()[:300]}")
         if self.mode == "bubblewrap" and 128 < code < 128 + 65:
             code = 128 - code  # bwrap reports a child killed by signal N as exit status 128 + N
@@ -903,6 +943,13 @@ class Worker:
         if "MemoryError" in self._output():
             return self._fail("out-of-memory", f"ran out of memory (limit {self.limits.memory_bytes >> 20} MiB)")
         return self._fail("exited", f"exited with status {code} before answering")
+
+    def _unread_stdout(self, most: int = 1 << 16) -> bytes:
+        """What the ended worker wrote that was not read yet (it may have died before its request was sent)."""
+        try:
+            return os.read(self.proc.stdout.fileno(), most)
+        except OSError:  # nothing there (a non-blocking pipe), or closed
+            return b""
 
     def _parse(self, raw: bytes, ident: int) -> Outcome:
         try:

@@ -108,6 +108,34 @@ def test_a_busy_loop_is_stopped_on_cpu_time_and_a_wait_at_the_deadline(tmp_path,
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_request_starved_of_cpu_by_other_work_gets_the_time_it_waited(tmp_path, mode):
+    """Another student's code hogging the core (here: three busy processes on the worker's only core) slows
+    an honest request in wall time: its deadline moves on by the time it waited for the CPU, so it answers.
+    A busy loop of its own is still stopped: it waits for no one."""
+    import subprocess
+    import sys
+
+    body = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\nanswer(request, ok=1)"
+    core = {min(os.sched_getaffinity(0))}
+    saved = os.sched_getaffinity(0)
+    hogs = []
+    try:
+        os.sched_setaffinity(0, core)  # the worker inherits it
+        with worker(tmp_path, body, mode, ready=True, request_timeout=1.0, cpu_share=1.0) as w:
+            assert w.request({"x": 0}).kind == "ok"  # started and imported, before the hogs
+            spin = f"import os\nos.sched_setaffinity(0, {core!r})\nwhile True: pass"
+            hogs = [subprocess.Popen([sys.executable, "-c", spin], start_new_session=True) for _ in range(3)]
+            time.sleep(0.3)
+            outcome = w.request({"x": 1})  # 0.4 s of CPU at a quarter of the core (sessions share it): ~1.6 s
+            assert outcome.kind == "ok" and outcome.seconds > 1.0, outcome
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+        os.sched_setaffinity(0, saved)
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_cpu_time_is_not_watched_before_the_worker_is_ready(tmp_path, mode):
     # busy before its ready line (a submission's top-level code runs on import): only the deadline applies
     with worker(tmp_path, "answer(request, ok=1)", mode, cpu_share=0.05) as w:
