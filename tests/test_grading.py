@@ -299,3 +299,20 @@ def test_a_hang_in_a_module_imported_on_first_use_is_said_to_be_that_import(tmp_
     first = next(t for t in results.tests if t.task == "task4")
     assert "still importing mygrad/nn.py on its first use" in first.output, first.output
     assert "if __name__ == '__main__':" in first.output
+
+
+def test_a_submission_that_draws_random_numbers_gets_the_same_grade_every_time(tmp_path):
+    """Every worker starts from the same random state: a backward that fails at random, one call in two,
+    fails in the same calls on every run (two runs, each with fresh workers after each failure)."""
+    shutil.copytree(KIT_ROOT / "solutions" / "mygrad", tmp_path / "mygrad")
+    engine = tmp_path / "mygrad" / "engine.py"
+    good = "other.grad += self.data * out.grad"
+    assert good in engine.read_text()
+    engine.write_text(
+        engine.read_text().replace(
+            good, f"{good}\n            if __import__('random').random() < 0.5:\n                raise SystemExit(1)", 1
+        )
+    )
+    runs = [grade(tmp_path, tasks={"task1"}, request_timeout=2.0) for _ in range(2)]
+    assert 0 < runs[0].score < runs[0].max_score
+    assert [(t.name, t.score, t.output) for t in runs[0].tests] == [(t.name, t.score, t.output) for t in runs[1].tests]

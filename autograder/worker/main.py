@@ -104,6 +104,7 @@ def main():
             send({'ready': True})
 
     send({'started': True})  # before any code of the submission: a "bwrap:" line after this one is not bwrap's
+    nets.random.seed(0)  # the submission's own random numbers, the same in every worker: the same files, the same grade
     load_package(sys.argv[1])
     send({'ready': True})  # the submission is imported: a timeout from here on is not its import's
     # Every node of a student's graph is in a reference cycle through its closure, so the cyclic collector
