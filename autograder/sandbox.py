@@ -855,7 +855,7 @@ class Worker:
         if failed:
             return failed
         streams = {proc.stdout.fileno(): "out", proc.stderr.fileno(): "err"}
-        asked, busy = 0, BusyWatch(proc.pid, timeout * self.limits.cpu_share, timeout)
+        asked, busy, last_look = 0, BusyWatch(proc.pid, timeout * self.limits.cpu_share, timeout), False
         while True:
             if b"\n" in self.stdout_buf:
                 raw, self.stdout_buf = self.stdout_buf.split(b"\n", 1)
@@ -878,21 +878,33 @@ class Worker:
             now = time.monotonic()
             busy.look(now, importing=not self.ready or bool(self.importing))
             left = deadline + busy.stretch - now
+            if left <= 0 and not last_look:  # once: the answer may be there, and this process slow to look
+                last_look = True
+                if not self._take(streams, 0):
+                    return self._ended()
+                continue
             if left <= 0:
                 more = f" and {busy.stretch:.1f} s more it waited for a busy CPU" if busy.stretch >= 0.05 else ""
                 return self._fail("timeout", f"no answer within {timeout:.1f} s{more} (stopped)")
             if self.ready and not self.importing and busy.too_long():  # never an import's: see BusyWatch
                 return self._fail("timeout", f"no answer after {busy.most:.1f} s of CPU time (stopped)")
-            ready, _, _ = select.select(list(streams), [], [], min(left, CPU_LOOK))
-            for fd in ready:
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:  # end of a stream: without stdout there can be no answer
-                    if streams.pop(fd) == "out":
-                        return self._ended()
-                elif streams[fd] == "out":
-                    self.stdout_buf += chunk
-                else:
-                    self._keep_stderr(chunk)
+            if not self._take(streams, min(left, CPU_LOOK)):
+                return self._ended()
+
+    def _take(self, streams: dict[int, str], wait: float) -> bool:
+        """Read what the worker wrote, waiting up to `wait` seconds for it; False once its stdout has ended
+        (without stdout there can be no answer)."""
+        ready, _, _ = select.select(list(streams), [], [], wait)
+        for fd in ready:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                if streams.pop(fd) == "out":
+                    return False
+            elif streams[fd] == "out":
+                self.stdout_buf += chunk
+            else:
+                self._keep_stderr(chunk)
+        return True
 
     def _status(self, raw: bytes) -> bool:
         """Whether raw is a line saying where the worker is, not an answer: it has imported the submission
