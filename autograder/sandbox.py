@@ -576,6 +576,33 @@ def alive(pid: int) -> bool:
         return False
 
 
+LEFTOVER_AGE = 3600.0  # seconds: far longer than any grade (its budget is 120 s)
+_swept = False
+
+
+def sweep_leftovers() -> None:
+    """Remove the copies of submissions that graders killed outright (SIGKILL, the out-of-memory killer)
+    left behind, once per process: those whose folder names a process that is gone and that are an hour
+    old (a live grader in another pid namespace sharing this /tmp is never that old)."""
+    global _swept
+    if _swept:
+        return
+    _swept = True
+    now = time.time()
+    for folder in Path(tempfile.gettempdir()).glob("mygrad-sandbox-*-*"):
+        pid = folder.name.split("-")[2]
+        try:
+            stale = pid.isdigit() and not alive(int(pid)) and now - folder.lstat().st_mtime > LEFTOVER_AGE
+        except OSError:
+            continue
+        if stale and real_folder(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def real_folder(path: Path) -> bool:
+    return stat.S_ISDIR(path.lstat().st_mode)  # not a link someone planted to make us delete elsewhere
+
+
 def looks(seconds: float):
     """Yield once per look for up to `seconds`, sleeping between looks: a killed process is gone within a
     millisecond or two, so look again after 1 ms, then less often (doubling, at most every 50 ms)."""
@@ -710,7 +737,8 @@ class Worker:
         """A private copy of the worker's files and the submission, readable by the sandbox's uid and holding
         nothing else of ours: links out of the submission, devices, FIFOs and huge files are left out."""
         if self.private is None:
-            self.private = Path(tempfile.mkdtemp(prefix="mygrad-sandbox-"))
+            sweep_leftovers()
+            self.private = Path(tempfile.mkdtemp(prefix=f"mygrad-sandbox-{os.getpid()}-"))
             shutil.copytree(self.entry_dir, self.private / "grader", ignore=grader_files)
             try:
                 shutil.copytree(self.submission, self.private / "submission", ignore=self._leave_out)

@@ -393,3 +393,31 @@ def test_a_failed_probe_is_never_kept_and_a_linked_record_never_read(probe_recor
     sandbox.probe_record().parent.mkdir(mode=0o700)
     sandbox.probe_record().symlink_to(elsewhere)
     assert sandbox.recorded_probe(sandbox.probe_facts()) is None
+
+
+def test_copies_left_by_a_grader_killed_outright_are_removed_by_a_later_one(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sandbox, "_swept", False)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead, old = int(gone.stdout), time.time() - 2 * sandbox.LEFTOVER_AGE
+    folders = {
+        "stale": tmp_path / f"mygrad-sandbox-{dead}-abc",  # its grader is gone, an hour ago: removed
+        "recent": tmp_path / f"mygrad-sandbox-{dead}-def",  # gone, but recent: kept (another pid namespace?)
+        "alive": tmp_path / f"mygrad-sandbox-{os.getpid()}-ghi",  # a live grader's: kept
+    }
+    for folder in folders.values():
+        (folder / "submission").mkdir(parents=True)
+        (folder / "submission" / "engine.py").write_text("x = 1\n")
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (tmp_path / f"mygrad-sandbox-{dead}-lnk").symlink_to(target)  # a planted link: never followed
+    for path in [*folders.values(), tmp_path / f"mygrad-sandbox-{dead}-lnk"]:
+        if path.name.endswith(("abc", "ghi", "lnk")):
+            os.utime(path, (old, old), follow_symlinks=False)
+    sandbox.sweep_leftovers()
+    assert not folders["stale"].exists() and folders["recent"].exists() and folders["alive"].exists()
+    assert target.is_dir() and (tmp_path / f"mygrad-sandbox-{dead}-lnk").is_symlink()
