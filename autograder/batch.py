@@ -65,10 +65,9 @@ def discover(folder: Path, out: Path | None = None) -> tuple[list[Entry], list[s
     depth of a student's folder, and picks one the same way every time), so the gradebook is what grading
     each alone gives. The output folder, or an earlier one, is no student's."""
     entries, skipped, seen = [], [], {}
+    ours = Path(out).resolve() if out is not None else None
     for child in sorted(Path(folder).iterdir()):
-        if child.name.startswith(".") or child.name == "__MACOSX":
-            continue
-        if out is not None and child.resolve() == Path(out).resolve():
+        if child.name.startswith(".") or child.name == "__MACOSX" or child.resolve() == ours:
             continue
         if not child.is_dir() and child.suffix.lower() not in GRADABLE:
             skipped.append(f"{child.name}: not a folder, .zip or .ipynb")

@@ -170,11 +170,11 @@ def entry_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
     return tuple(p for p in info.filename.replace("\\", "/").split("/") if p not in ("", "."))
 
 
-def not_the_students(infos: list[zipfile.ZipInfo]) -> set[tuple[str, ...]]:
-    """The folders of an archive that hold no student code: hidden ones (.venv, .git), tool folders
-    (NOT_THE_STUDENTS) and virtual environments by any name (a folder holding pyvenv.cfg)."""
+def not_the_students(entries: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """The folders of an archive (its entries' path parts) that hold no student code: hidden ones (.venv,
+    .git), tool folders (NOT_THE_STUDENTS) and virtual environments by any name (a folder holding pyvenv.cfg)."""
     folders = set()
-    for parts in map(entry_parts, infos):
+    for parts in entries:
         for depth, part in enumerate(parts[:-1]):
             if part.startswith(".") and part != ".." or part in NOT_THE_STUDENTS:  # "..": refused by extract_entry
                 folders.add(parts[: depth + 1])
@@ -193,8 +193,9 @@ def extract(archive: Path, into: Path, notes: list[str] | None = None) -> None:
     skipped: list[str] = []
     try:
         with zipfile.ZipFile(archive) as z:
-            junk = not_the_students(z.infolist())
-            infos = [i for i in z.infolist() if not any(entry_parts(i)[: len(f)] == f for f in junk)]
+            entries = [(info, entry_parts(info)) for info in z.infolist()]
+            junk = not_the_students([parts for _, parts in entries])
+            infos = [info for info, parts in entries if not any(parts[: len(f)] == f for f in junk)]
             shown = sorted("/".join(f) + "/" for f in junk if f[-1] not in ("__MACOSX", "__pycache__"))
             if shown:
                 notes.append(f"Left out of {archive.name} (no student code): {', '.join(shown[:5])}")

@@ -592,15 +592,11 @@ def sweep_leftovers() -> None:
     for folder in Path(tempfile.gettempdir()).glob("mygrad-sandbox-*-*"):
         pid = folder.name.split("-")[2]
         try:
-            stale = pid.isdigit() and not alive(int(pid)) and now - folder.lstat().st_mtime > LEFTOVER_AGE
+            info = folder.lstat()  # a folder, not a link someone planted to make us delete elsewhere
         except OSError:
             continue
-        if stale and real_folder(folder):
+        if stat.S_ISDIR(info.st_mode) and now - info.st_mtime > LEFTOVER_AGE and pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def real_folder(path: Path) -> bool:
-    return stat.S_ISDIR(path.lstat().st_mode)  # not a link someone planted to make us delete elsewhere
 
 
 def looks(seconds: float):

@@ -114,8 +114,9 @@ def backup_name(path: Path) -> Path:
 
 def course_id_of(path: Path) -> str | None:
     """The course id of a config `mygrad nbgrader init` wrote, unedited, or None."""
-    found = re.search(r"^c\.CourseDirectory\.course_id = (['\"])(.*)\1$", path.read_text(), re.M)
-    return found.group(2) if found and path.read_text() == config_text(found.group(2)) else None
+    text = path.read_text()
+    found = re.search(r"^c\.CourseDirectory\.course_id = (['\"])(.*)\1$", text, re.M)
+    return found.group(2) if found and text == config_text(found.group(2)) else None
 
 
 def write_unless_edited(path: Path, data: bytes, force: bool) -> str:

@@ -182,9 +182,9 @@ def autograde(
         capture_output=True,
         text=True,
     )
-    log = cache_dir / "nbgrader-autograde.log"  # all of it: a failure's traceback is often long
+    said, log = run.stdout + run.stderr, cache_dir / "nbgrader-autograde.log"  # all of it: tracebacks are long
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(run.stdout + run.stderr)
+    log.write_text(said)
     missing = sorted({student_of(nb) for nb in notebooks if not recorded(course, nb, started)})
     if missing:  # graded above, but nbgrader did not record it: the printed score is not in the gradebook
         console.print(
@@ -194,7 +194,7 @@ def autograde(
             highlight=False,
             soft_wrap=True,
         )
-        console.print("\n".join((run.stdout + run.stderr).splitlines()[-40:]), markup=False, highlight=False)
+        console.print("\n".join(said.splitlines()[-40:]), markup=False, highlight=False)
     elif run.returncode != 0:
         console.print(f"[red]nbgrader autograde exited with status {run.returncode}: see {log}[/]")
     return run.returncode or (1 if missing else 0)
