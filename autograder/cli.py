@@ -55,12 +55,12 @@ def cmd_grade(args) -> int:
     import tempfile
     from pathlib import Path
 
-    from . import samples
+    from . import samples, scratch
     from .grade import GradingError, grade
 
     only = set(args.task) if args.task else None
     try:
-        with tempfile.TemporaryDirectory(prefix="mygrad-sample-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="mygrad-sample-", dir=scratch.folder()) as tmp:
             if args.sample:
                 bugs = samples.load("bugs")
                 if args.sample not in bugs:

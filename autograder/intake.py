@@ -19,7 +19,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import catalogue
+from . import catalogue, scratch
 from .catalogue import KIT_ROOT
 from .sandbox import MAX_DEPTH
 
@@ -280,7 +280,7 @@ def prepared(path: Path, notes: list[str] | None = None):
     if not path.exists():
         raise GradingError(f"{path}: no such file or folder")
     path = path.resolve()  # the instructor's own link to a submission is followed; links inside it are not
-    with tempfile.TemporaryDirectory(prefix="mygrad-submission-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mygrad-submission-", dir=scratch.folder()) as tmp:
         work, upload = Path(tmp), Path(tmp) / "upload"
         upload.mkdir()
         if path.is_dir():

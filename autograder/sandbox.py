@@ -32,6 +32,8 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+from . import scratch
+
 NOBODY = 65534  # the uid inside bubblewrap's namespace
 SANDBOX_UIDS = (1_500_000, 10_000)  # as root: a uid per worker, claimed while it lives (first, how many)
 ADDR_NO_RANDOMIZE = 0x0040000
@@ -370,10 +372,10 @@ def own_namespaces(hide: tuple[str, ...] = (), keep: str | None = None) -> None:
     mount(None, "/", None, MS_REC | MS_PRIVATE, None, "making private")  # nothing mounted here reaches the host
     for folder in hide:  # before the tmpfs below, which would take a kit folder under /tmp out of reach anyway
         mount(b"tmpfs", folder, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k", "hiding")
-    # The private copy is usually in /tmp, under the tmpfs about to cover it. Held open across the mount and
-    # bound back at the same path, every path the grader gave the worker (its script, its argument, its cwd)
-    # stays valid, wherever TMPDIR points; moving the copy elsewhere would need a folder outside every
-    # world-writable one that the sandbox's uid can enter, which not every machine has.
+    # The private copy is usually in /dev/shm or /tmp (scratch.py), under the tmpfs about to cover it. Held
+    # open across the mount and bound back at the same path, every path the grader gave the worker (its
+    # script, its argument, its cwd) stays valid, wherever TMPDIR points; moving the copy elsewhere would need
+    # a folder outside every world-writable one that the sandbox's uid can enter, which not every machine has.
     held = os.open(keep, os.O_RDONLY | os.O_DIRECTORY) if keep else None
     cwd = os.getcwd()
     for top in writable_tops():
@@ -390,7 +392,7 @@ def namespaces_work() -> bool:
     """Whether the rlimit fallback can give its workers IPC, network and mount namespaces here, with the
     world-writable folders covered and a folder in the temporary folder kept (probed once)."""
     try:
-        with tempfile.TemporaryDirectory() as keep:
+        with tempfile.TemporaryDirectory(dir=scratch.folder()) as keep:
             return (
                 subprocess.run(
                     [interpreter(), "-S", "-c", "import os; os.listdir('.')"],
@@ -589,7 +591,7 @@ def sweep_leftovers() -> None:
         return
     _swept = True
     now = time.time()
-    for folder in Path(tempfile.gettempdir()).glob("mygrad-sandbox-*-*"):
+    for folder in (f for place in scratch.places() for f in Path(place).glob("mygrad-sandbox-*-*")):
         pid = folder.name.split("-")[2]
         try:
             info = folder.lstat()  # a folder, not a link someone planted to make us delete elsewhere
@@ -673,9 +675,9 @@ class Worker:
                     "Python >= 3.10 here is reachable by other uids: install bubblewrap "
                     "(apt-get install bubblewrap) or Debian's python3"
                 )
-            if not reachable(tempfile.gettempdir()):
+            if not reachable(scratch.folder()):
                 raise SandboxError(
-                    f"the temporary folder {tempfile.gettempdir()} cannot be entered by the "
+                    f"the temporary folder {scratch.folder()} cannot be entered by the "
                     "sandbox's uid, so no worker could read its copy of the submission: set "
                     "TMPDIR to a folder every user can enter (e.g. /tmp)"
                 )
@@ -734,7 +736,7 @@ class Worker:
         nothing else of ours: links out of the submission, devices, FIFOs and huge files are left out."""
         if self.private is None:
             sweep_leftovers()
-            self.private = Path(tempfile.mkdtemp(prefix=f"mygrad-sandbox-{os.getpid()}-"))
+            self.private = Path(tempfile.mkdtemp(prefix=f"mygrad-sandbox-{os.getpid()}-", dir=scratch.folder()))
             shutil.copytree(self.entry_dir, self.private / "grader", ignore=grader_files)
             try:
                 shutil.copytree(self.submission, self.private / "submission", ignore=self._leave_out)

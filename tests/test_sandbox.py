@@ -421,3 +421,40 @@ def test_copies_left_by_a_grader_killed_outright_are_removed_by_a_later_one(tmp_
     sandbox.sweep_leftovers()
     assert not folders["stale"].exists() and folders["recent"].exists() and folders["alive"].exists()
     assert target.is_dir() and (tmp_path / f"mygrad-sandbox-{dead}-lnk").is_symlink()
+
+
+def test_a_grades_short_lived_folders_go_to_memory_unless_a_temporary_folder_was_chosen(monkeypatch):
+    import tempfile
+
+    from autograder import scratch
+    from autograder.grade import grade
+    from tests.isolation import reachable_folder
+
+    memory = reachable_folder()  # stands for /dev/shm: a folder every uid may enter and write to
+    try:
+        memory.chmod(0o1777)
+        monkeypatch.setattr(scratch, "MEMORY", str(memory))
+        monkeypatch.setattr(tempfile, "tempdir", scratch.DEFAULT)
+        for name in ("TMPDIR", "TEMP", "TMP"):
+            monkeypatch.delenv(name, raising=False)
+        assert scratch.folder() == str(memory)
+        monkeypatch.setattr(scratch, "ROOM", 1 << 62)  # too little room there: the temporary folder
+        assert scratch.folder() == scratch.DEFAULT
+        monkeypatch.setattr(scratch, "ROOM", 0)
+        monkeypatch.setenv("TMPDIR", scratch.DEFAULT)  # chosen, even as the default: obeyed
+        assert scratch.folder() == scratch.DEFAULT
+        monkeypatch.delenv("TMPDIR")
+        memory.chmod(0o755)  # not writable by every uid: not used
+        assert scratch.folder() == scratch.DEFAULT
+        memory.chmod(0o1777)
+
+        made = []
+        real_mkdtemp = tempfile.mkdtemp
+        monkeypatch.setattr(tempfile, "mkdtemp", lambda *a, **k: made.append(real_mkdtemp(*a, **k)) or made[-1])
+        results = grade(Path(__file__).resolve().parent.parent / "solutions", tasks={"task1"})
+        assert results.score == results.max_score > 0
+        copies = [m for m in made if Path(m).name.startswith("mygrad-sandbox-")]
+        assert copies and all(Path(m).parent == memory for m in made), made  # the copy and intake's folder
+        assert not list(memory.iterdir()), list(memory.iterdir())  # and nothing left there
+    finally:
+        shutil.rmtree(memory, ignore_errors=True)

@@ -28,6 +28,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
+from .. import scratch
 from ..affinity import take_a_core
 from ..forked import in_child
 from ..grade import warm_up
@@ -53,7 +54,7 @@ def grade_one(
 
 
 def score_of(notebook: str, tasks: set[str], request_timeout: float, budget: float, cache_dir: str) -> list[float]:
-    with tempfile.TemporaryDirectory(prefix="mygrad-notebook-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mygrad-notebook-", dir=scratch.folder()) as tmp:
         _, results = grade_notebook(read(Path(notebook)), Path(tmp), tasks, request_timeout, budget, cache_dir)
     return [results.score, results.max_score]
 

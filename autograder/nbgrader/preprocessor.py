@@ -14,6 +14,7 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Unicode
 
+from .. import scratch
 from .cache import grade_cells, grade_notebook
 
 
@@ -50,7 +51,7 @@ class MygradGrade(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         cells = grade_cells(nb)
         tasks = {grade_id.removeprefix("grade-") for grade_id in cells}
-        with tempfile.TemporaryDirectory(prefix="mygrad-notebook-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="mygrad-notebook-", dir=scratch.folder()) as tmp:
             problems, results = grade_notebook(
                 nb, Path(tmp), tasks, self.request_timeout, self.budget, self.cache_dir, collect=True
             )
