@@ -13,18 +13,21 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import stat
 import tempfile
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import catalogue, scratch
 from .catalogue import KIT_ROOT
 from .sandbox import MAX_DEPTH
+from .worker.protocol import NOT_STARTED
 
 MAX_ZIP_BYTES, MAX_ZIP_FILES = 50 << 20, 2000
 MAX_WALKED = 5000  # entries looked at when searching an upload
+MAX_READ = 1 << 20  # a file larger than this is not searched for stubs
 MAX_NAME_BYTES = 255  # the longest file name Linux file systems take
 MODULES = tuple(f"{m}.py" for m in catalogue.modules(catalogue.load()))  # the files of mygrad/ students write
 NOT_THE_STUDENTS = {"__MACOSX", "__pycache__", "site-packages", "node_modules"}  # never searched
@@ -78,21 +81,34 @@ def walk(folder: Path):
         level = below
 
 
+def untouched_stubs(package: Path) -> int:
+    """How many stubs of the kit's (`raise NotImplementedError("task1 not started: ...")`) mygrad/ still holds."""
+    count = 0
+    for path in package.glob("*.py"):
+        if regular(path) and path.stat().st_size <= MAX_READ:
+            count += len(re.findall(NOT_STARTED, path.read_text(errors="replace")))
+    return count
+
+
 def candidates(folder: Path) -> list[tuple[int, int, str, Path]]:
-    """(kind, depth, relative path, path) of everything in folder that could be the submission, best first."""
+    """(kind, depth, relative path, path) of everything in folder that could be the submission, best first:
+    of several mygrad/ folders (a backup beside the real one), the one with the fewest untouched stubs."""
     found = set()
     for path, depth in walk(folder):
         if path.name.startswith("._"):
             continue  # macOS resource forks: never code
         if path.name == "mygrad" and real_dir(path) and any(regular(p) for p in path.glob("*.py")):
-            found.add((0, depth, path))
+            found.add((0, untouched_stubs(path), depth, path))
         elif path.name in MODULES and regular(path) and path.parent.name != "mygrad":
-            found.add((1, depth - 1, path.parent))
+            found.add((1, 0, depth - 1, path.parent))
         elif path.suffix.lower() == ".ipynb" and regular(path):
-            found.add((2, depth, path))
+            found.add((2, 0, depth, path))
         elif path.suffix.lower() == ".zip" and regular(path):
-            found.add((3, depth, path))
-    return sorted((kind, depth, (p.relative_to(folder).as_posix() or "."), p) for kind, depth, p in found)
+            found.add((3, 0, depth, path))
+    ranked = sorted(
+        (kind, stubs, depth, (p.relative_to(folder).as_posix() or "."), p) for kind, stubs, depth, p in found
+    )
+    return [(kind, depth, where, p) for kind, _, depth, where, p in ranked]
 
 
 def named(kind: int, where: str) -> str:
@@ -123,16 +139,55 @@ def copy_loose_files(folder: Path, into: Path, notes: list[str]) -> Path:
     return into
 
 
-def notebook_package(path: Path, into: Path, notes: list[str]) -> Path | None:
+def saved_files(nb: dict) -> dict[str, str]:
+    """What a notebook of the student release saves: {module: source} from each code cell that starts with
+    `%%writefile .../mygrad/<module>.py` (the last such cell of a module wins, as running them in order
+    would leave it)."""
+    from .nbgrader.notebook import _source
+
+    found = {}
+    for cell in nb["cells"]:
+        first, _, body = _source(cell).partition("\n") if cell.get("cell_type") == "code" else ("", "", "")
+        words = first.split()
+        if len(words) == 2 and words[0] == "%%writefile":
+            target = PurePosixPath(words[1].replace("\\", "/"))
+            if target.parent.name == "mygrad" and f"{target.name}" in MODULES:
+                found[target.stem] = body
+    return found
+
+
+def notebook_package(path: Path, into: Path, notes: list[str]) -> tuple[Path | None, list[Path]]:
+    """into/mygrad/ written from a notebook, and the notebooks used. The nbgrader notebook holds every file;
+    the student release has one notebook per file, so its notebooks beside this one are used too."""
     from .nbgrader.notebook import read, write_package  # plain JSON: no nbgrader needed
 
     try:
-        problems = write_package(read(path), into)
+        nb = read(path)
+        saved = saved_files(nb)
+        if not saved:
+            notes += [f"Notebook: {p}" for p in write_package(nb, into)]
+            return into, [path]
     except Exception as err:  # whatever is wrong with a file that is not a notebook
         notes.append(f"{path.name} is not a readable notebook ({type(err).__name__}: {str(err)[:200]})")
-        return None
-    notes += [f"Notebook: {p}" for p in problems]
-    return into
+        return None, []
+    used, files = [], {}
+    for other in sorted(path.parent.glob("*.ipynb")):  # this one among them, in name order
+        try:
+            mine = saved if other == path else saved_files(read(other)) if regular(other) else {}
+        except Exception:  # noqa: BLE001 - a broken neighbour is not this submission's notebook
+            mine = {}
+        if mine:
+            used.append(other)
+            files.update(mine)
+    package = into / "mygrad"
+    package.mkdir(parents=True)
+    for module, source in files.items():
+        (package / f"{module}.py").write_text(source)
+    shutil.copyfile(KIT_ROOT / "solutions" / "mygrad" / "__init__.py", package / "__init__.py")
+    missing = [m for m in MODULES if m.removesuffix(".py") not in files]
+    if missing:
+        notes.append(f"Notebooks: no notebook here saves mygrad/{', mygrad/'.join(m for m in missing)}")
+    return into, used
 
 
 def locate(folder: Path, work: Path, notes: list[str], rel: str = "") -> Path | None:
@@ -145,7 +200,10 @@ def locate(folder: Path, work: Path, notes: list[str], rel: str = "") -> Path | 
         elif kind == 1:
             root = copy_loose_files(path, work / f"files{i}", notes)
         elif kind == 2:
-            root = notebook_package(path, work / f"notebook{i}", notes)
+            root, used = notebook_package(path, work / f"notebook{i}", notes)
+            if len(used) > 1:  # the release's notebooks, one per file: graded together
+                where = f"{where} with {', '.join(u.name for u in used if u != path)}"
+                found = [f for f in found if f[3] not in used or f[3] == path]
         elif not rel:  # a zip in the upload: search inside it the same way
             extract(path, work / f"zip{i}", notes)
             root = locate(work / f"zip{i}", work / f"in-zip{i}", notes, f"{where}: ")
@@ -154,7 +212,7 @@ def locate(folder: Path, work: Path, notes: list[str], rel: str = "") -> Path | 
         else:
             root = None
         if root is not None:
-            others = [rel + named(k, w) for k, _, w, _ in found if (k, w) != (kind, where)]
+            others = [rel + named(k, w) for k, _, w, p in found if p != path]
             if (kind, depth, rel, others) == (0, 1, "", []):
                 return root  # the usual shape: nothing to say
             notes.insert(

@@ -187,3 +187,51 @@ def test_each_shape_grades_the_same_as_the_plain_folder(tmp_path, shape):
     results = grade(upload, request_timeout=2.0)
     assert results.score == expected.score and 0 < results.score < 100
     assert results.notes[0].startswith("Graded ")
+
+
+def release_notebooks(folder: Path, solved: set[str]) -> None:
+    """The student release's notebooks in folder, the code cells of the modules in `solved` filled in with the
+    model answers (the others left as the stubs), as a student who worked in Jupyter would hand them in."""
+    import json
+
+    from autograder.student_notebooks import notebooks
+
+    for rel, text in notebooks().items():
+        nb = json.loads(text)
+        for cell in nb["cells"]:
+            source = "".join(cell["source"])
+            first = source.partition("\n")[0]
+            if first.startswith("%%writefile") and Path(first.split()[1]).name in solved:
+                cell["source"] = first + "\n" + (SOLVED / Path(first.split()[1]).name).read_text()
+        (folder / rel.name).write_text(json.dumps(nb))
+
+
+def test_the_student_releases_notebooks_are_graded_together(tmp_path):
+    """One notebook per file: handed in together (a folder or a zip of notebooks/), each gives its file."""
+    (tmp_path / "notebooks").mkdir()
+    release_notebooks(tmp_path / "notebooks", set(MODULES))
+    files, notes = intake(tmp_path)
+    assert {name: files[name] for name in MODULES} == {name: (SOLVED / name).read_text() for name in MODULES}
+    assert notes[0].startswith("Graded the notebook notebooks/") and all(
+        name.removesuffix(".py") in notes[0] for name in MODULES
+    )
+    results = grade(tmp_path)
+    assert results.score == results.max_score
+
+    one = tmp_path / "one"  # only the engine's notebook: its tasks graded, the missing files named
+    one.mkdir()
+    shutil.copy(next((tmp_path / "notebooks").glob("*-engine.ipynb")), one)
+    files, notes = intake(one)
+    assert files["engine.py"] == (SOLVED / "engine.py").read_text() and "nn.py" not in files
+    assert any("no notebook here saves mygrad/warmup.py, mygrad/nn.py, mygrad/train.py" in n for n in notes), notes
+    scores = grade(one).task_scores()
+    assert scores["task1"][0] == scores["task1"][1] > 0 and scores["task4"][0] == 0
+
+
+def test_of_several_mygrad_folders_the_most_finished_is_graded(tmp_path):
+    """A backup of the untouched stubs beside the real work, whatever their names: the work is graded."""
+    shutil.copytree(KIT_ROOT / "exercises" / "mygrad", tmp_path / "project" / "a-backup" / "mygrad")
+    shutil.copytree(SOLVED, tmp_path / "project" / "exercises" / "mygrad")
+    files, notes = intake(tmp_path)
+    assert files["engine.py"] == (SOLVED / "engine.py").read_text()
+    assert notes[0].startswith("Graded the mygrad/ folder project/exercises/mygrad/ (also found, not graded: ")
