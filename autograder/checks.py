@@ -88,8 +88,10 @@ def every(*checks) -> None:
 
 def vary(rng, *values):
     """The values scaled by one factor drawn for this grade: the same shape of example (signs, zeros, equal
-    inputs), at numbers a submission cannot know in advance."""
-    factor = rng.choice((0.5, 0.75, 1.25, 1.5)) if rng else 1.0
+    inputs), at numbers a submission cannot know in advance. The factor is one of 257 between 0.5 and 1.5,
+    exact in binary (k/256): with only a few, a table of answers harvested from earlier feedback would soon
+    hold every point a check can ask."""
+    factor = rng.randint(128, 384) / 256 if rng else 1.0
     return [v * factor if isinstance(v, float) else v for v in values]
 
 

@@ -109,17 +109,19 @@ def missing_package_results(tasks, only, message) -> list[TestResult]:
     ]
 
 
-def content_seed(root: Path) -> int:
-    """A number drawn from the submission's own files: the hidden inputs of this grade. The same files always
-    get the same grade; a submission cannot know its inputs in advance, since changing a file changes them."""
+def content_seed(folder: Path) -> int:
+    """A number drawn from every file the sandbox's copy of the submission holds (every file its code can
+    read): the hidden inputs of this grade. The same files always get the same grade; a submission cannot
+    know its inputs in advance, since changing any file it could read them from changes them (a file of
+    answers beside mygrad/, grown from one grade's feedback to the next, is such a change)."""
     digest = hashlib.sha256()
-    for top, dirs, files in os.walk(root / "mygrad"):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files)[:2000]:
+    for top, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
             path = Path(top, name)
             try:
-                if path.is_file() and not path.is_symlink() and path.stat().st_size <= 8 << 20:
-                    digest.update(str(path.relative_to(root)).encode(errors="replace") + b"\0" + path.read_bytes())
+                digest.update(str(path.relative_to(folder)).encode(errors="surrogateescape") + b"\0")
+                digest.update(path.read_bytes() + b"\0")
             except OSError:
                 continue
     return int.from_bytes(digest.digest()[:8], "big")
@@ -149,7 +151,7 @@ def grade(
                 student = Student(root, budget_seconds=budget, request_timeout=request_timeout, mode=mode)
             except SandboxError as err:
                 raise GradingError(f"cannot run student code safely: {err}") from err
-            harness = Harness(student, Reference(), catalog, tasks, seed=content_seed(root))
+            harness = Harness(student, Reference(), catalog, tasks, seed=content_seed(student.copy()))
             try:
                 code = run_hidden_suites(harness)
             finally:

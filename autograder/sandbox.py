@@ -742,15 +742,22 @@ class Worker:
                 shutil.copytree(self.submission, self.private / "submission", ignore=self._leave_out)
             except shutil.Error as err:  # files that vanished or could not be read: the rest is copied
                 self.skipped += [f"{Path(source).name}: {why}" for source, _, why in err.args[0]]
-            # Readable by the worker's uid alone (bubblewrap started as root maps the worker to root's files,
-            # so there the copy stays world-readable, inside a folder only root can list)
+            # Readable by the worker's uid alone (through its group: it can read the copy, never change it, so
+            # nothing it writes there reaches a later worker of this grade, e.g. the fresh one that checks
+            # a trained model). Bubblewrap started as root maps the worker to root's files and binds the copy
+            # read-only, so there the copy stays world-readable, inside a folder only root can list.
             shared = self.uid is None and self.mode == "bubblewrap"
             for path in [self.private, *self.private.rglob("*")]:
                 if self.uid is not None:
-                    os.lchown(path, self.uid, self.uid)
+                    os.lchown(path, -1, self.uid)
+                    path.chmod(0o750 if path.is_dir() else 0o640)
+                    continue
                 private = path == self.private or not shared
                 path.chmod((0o700 if private else 0o755) if path.is_dir() else (0o600 if private else 0o644))
         return self.private
+
+    def prepared_submission(self) -> Path:
+        return self._prepare() / "submission"
 
     def start(self) -> None:
         private = self._prepare()

@@ -98,6 +98,10 @@ class Student:
     def mode(self) -> str:
         return self.worker.mode
 
+    def copy(self) -> Path:
+        """The sandbox's copy of the submission (made now if need be): all its code can read of it."""
+        return self.worker.prepared_submission()
+
     @property
     def skipped(self) -> list[str]:
         """Files of the submission that the sandbox's copy left out, with the reason."""

@@ -458,3 +458,31 @@ def test_a_grades_short_lived_folders_go_to_memory_unless_a_temporary_folder_was
         assert not list(memory.iterdir()), list(memory.iterdir())  # and nothing left there
     finally:
         shutil.rmtree(memory, ignore_errors=True)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_worker_reads_its_copy_of_the_submission_and_cannot_change_it(tmp_path, mode):
+    """What one worker writes into the copy would reach the next worker of the grade (the fresh one that
+    checks a trained model's predictions): bubblewrap binds it read-only; as root, rlimit gives the worker's
+    uid only its group's read access."""
+    if mode == "rlimit" and os.geteuid() != 0:
+        pytest.skip("without root, an rlimit worker runs as the grader's own uid: documented, nothing to hide")
+    body = """
+try:
+    with open('data.txt', 'a') as f:
+        f.write('changed')
+    wrote = True
+except OSError:
+    wrote = False
+try:
+    open('new.txt', 'w').close()
+    made = True
+except OSError:
+    made = False
+answer(request, read=open('data.txt').read(), wrote=wrote, made=made)"""
+    with worker(tmp_path, body, mode) as w:
+        first = w.request({}).response
+        w.kill()  # the next request starts a fresh worker on the same copy
+        second = w.request({}).response
+    for seen in (first, second):
+        assert {k: seen[k] for k in ("read", "wrote", "made")} == {"read": "visible", "wrote": False, "made": False}

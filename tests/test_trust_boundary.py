@@ -156,3 +156,35 @@ def test_a_sandbox_that_cannot_start_stops_the_grade_instead_of_blaming_the_stud
         pytest.skip("only root runs workers under uids of their own (CI runs as root)")
     with pytest.raises(GradingError, match="cannot be entered|could not start"):
         grade(KIT_ROOT / "solutions")
+
+
+def test_answers_kept_beside_the_package_meet_new_inputs_at_every_grade(tmp_path):
+    """A submission that computes nothing and looks its answers up in a file beside mygrad/, filled from the
+    expected values its last feedback printed: every file the sandbox copies draws the inputs, so the file
+    it grows changes them (the inputs came from mygrad/ alone: such a file scored more at each round)."""
+    import shutil
+
+    sub = tmp_path / "sub"
+    shutil.copytree(KIT_ROOT / "solutions" / "mygrad", sub / "mygrad")
+    (sub / "mygrad" / "warmup.py").write_text(
+        "import json, os\n"
+        "TABLE = json.load(open(os.path.join(os.path.dirname(__file__), '..', 'answers.json')))\n"
+        "def forward_difference(f, x, h=1e-6):\n    return 0.0\n"
+        "def central_difference(f, x, h=1e-6):\n    return 0.0\n"
+        "def partials_of_d(a, b, c):\n    return tuple(TABLE.get(repr((a, b, c)), (0.0, 0.0, 0.0)))\n"
+        "def backprop_by_hand(a, b, c, f):\n    return dict.fromkeys('abcdef', 0.0)\n"
+    )
+    (sub / "answers.json").write_text("{}")
+    def points_asked(results):
+        return {t.output.split(")")[0] for t in results.tests if t.output.startswith("partials_of_d(")}
+
+    first = grade(sub, tasks={"task0"})
+    learned = {}  # what a harvest of the feedback gives: each point asked, and its right answer
+    for point in points_asked(first):
+        a, b, c = (float(v.split("=")[1]) for v in point.removeprefix("partials_of_d(").split(", "))
+        learned[repr((a, b, c))] = [b, a, 1.0]
+    assert learned, [t.output for t in first.tests]
+    (sub / "answers.json").write_text(json.dumps(learned))
+    again = grade(sub, tasks={"task0"})
+    assert points_asked(again) and points_asked(again).isdisjoint(points_asked(first))
+    assert again.score == first.score == 0.0
