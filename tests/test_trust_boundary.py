@@ -175,6 +175,7 @@ def test_answers_kept_beside_the_package_meet_new_inputs_at_every_grade(tmp_path
         "def backprop_by_hand(a, b, c, f):\n    return dict.fromkeys('abcdef', 0.0)\n"
     )
     (sub / "answers.json").write_text("{}")
+
     def points_asked(results):
         return {t.output.split(")")[0] for t in results.tests if t.output.startswith("partials_of_d(")}
 
