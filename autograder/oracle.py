@@ -50,7 +50,10 @@ def numbers(values) -> list[float] | None:
     for v in values:
         if isinstance(v, bool) or not (isinstance(v, (int, float)) or v in ("nan", "inf", "-inf")):
             return None
-        out.append(float(v))
+        try:
+            out.append(float(v))
+        except OverflowError:  # an int no float holds (10**400): not a question about numbers
+            return None
     return out
 
 
@@ -82,8 +85,9 @@ def answer(question) -> dict | None:
         preds, ys = numbers(question.get("preds")), numbers(question.get("ys"))
         if preds is None or ys is None or len(preds) != len(ys):
             return None
-        return {
-            "data": finite(sum((p - y) ** 2 for p, y in zip(preds, ys))),
-            "coefs": [finite(2 * (p - y)) for p, y in zip(preds, ys)],
+        diffs = [p - y for p, y in zip(preds, ys)]
+        return {  # d * d, not d ** 2: a float's ** raises OverflowError where * gives inf
+            "data": finite(sum(d * d for d in diffs)),
+            "coefs": [finite(2 * d) for d in diffs],
         }
     return None

@@ -899,7 +899,10 @@ class Worker:
                 if question is None:
                     return outcome
                 asked += 1
-                answer = on_ask(question) if on_ask and asked <= self.limits.questions else None
+                try:
+                    answer = on_ask(question) if on_ask and asked <= self.limits.questions else None
+                except Exception:  # noqa: BLE001 - a question that breaks the grader's arithmetic is a bad one
+                    answer = None
                 if answer is None:
                     return self._fail("bad-response", "the worker asked a question the grader does not answer")
                 failed = self._send(REQUESTS.encode({"answer": answer}).encode() + b"\n", deadline, timeout)
