@@ -75,13 +75,19 @@ def discover(folder: Path, out: Path | None = None) -> tuple[list[Entry], list[s
         if child.is_dir() and (child / "gradebook.csv").is_file() and (child / ".cache").is_dir():
             skipped.append(f"{child.name}: the output of an earlier grade-all, not a submission")
             continue
-        entry = Entry(child.name if child.is_dir() else child.stem, child)
+        entry = Entry(readable(child.name if child.is_dir() else child.stem), child)
         if entry.student in seen:  # alice/ and alice.zip: grading either would overwrite the other
             skipped.append(f"{child.name}: the same student id as {seen[entry.student]} (keep one)")
             continue
         seen[entry.student] = child.name
         entries.append(entry)
     return entries, skipped
+
+
+def readable(name: str) -> str:
+    """A file name as text every output can hold: bytes that are not UTF-8 (Python keeps them as lone
+    surrogates, which no UTF-8 file, CSV or page can be written with) become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # ---- the cache: results by what was graded and by what graded it -------------------------------------
@@ -112,16 +118,18 @@ def content_hash(path: Path, digest=None) -> str:
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
     elif path.is_dir():
+        digest.update(b"(")  # a folder's end is marked: a/ holding b differs from an empty a/ beside b
         for child in sorted(path.iterdir()):
             if child.name != "__pycache__":
                 digest.update(b"D" + child.name.encode(errors="surrogateescape") + b"\0")
                 content_hash(child, digest)
+        digest.update(b")")
     return digest.hexdigest()
 
 
 def cache_key(entry: Entry, settings: Settings) -> str:
     text = f"{grader_fingerprint()}|{settings}|{entry.path.name}|{content_hash(entry.path)}"
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode(errors="surrogateescape")).hexdigest()
 
 
 # ---- grading one submission (runs in a worker process, local or on a Dask worker) ---------------------

@@ -141,6 +141,32 @@ def test_each_entry_is_handed_to_the_grader_as_it_is_and_the_output_folder_is_no
     ]
 
 
+def test_a_name_that_is_not_utf8_is_graded_and_written_like_any_other(tmp_path):
+    """An entry named with bytes that are not UTF-8 (an archive made on another system): graded, its row in
+    the gradebook and the report (it crashed the whole batch before anyone was graded)."""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    odd = Path(os.fsdecode(os.fsencode(subs) + b"/bad\xffname"))
+    shutil.copytree(KIT_ROOT / "solutions" / "mygrad", odd / "mygrad")
+    shutil.copytree(KIT_ROOT / "solutions" / "mygrad", subs / "alice" / "mygrad")
+    run = grade_all(subs, "--out", out, "--task", "task1", "-j", "1")
+    assert run.returncode == 0, run.stderr
+    rows = {row["student"]: row for row in csv.DictReader((out / "gradebook.csv").open(encoding="utf-8"))}
+    assert set(rows) == {"alice", "bad\ufffdname"} and rows["bad\ufffdname"]["total"] == rows["alice"]["total"]
+    assert (out / "students" / "bad\ufffdname" / "feedback.html").is_file()
+    assert (out / "class-report.html").is_file()
+    again = grade_all(subs, "--out", out, "--task", "task1", "-j", "1")
+    assert again.returncode == 0 and "2 from the cache" in again.stdout + again.stderr, again.stdout + again.stderr
+
+
+def test_a_folders_hash_marks_where_each_folder_ends(tmp_path):
+    (tmp_path / "one" / "a").mkdir(parents=True)  # a/ holding b
+    (tmp_path / "one" / "a" / "b").write_text("x")
+    (tmp_path / "two" / "a").mkdir(parents=True)  # an empty a/ beside b
+    (tmp_path / "two" / "b").write_text("x")
+    assert batch.content_hash(tmp_path / "one") != batch.content_hash(tmp_path / "two")
+
+
 @pytest.mark.slow
 def test_every_upload_shape_gets_the_grade_it_gets_alone(tmp_path):
     """The shapes students hand in, in an LMS or Gradescope export: grade-all finds what `mygrad grade` finds."""
