@@ -18,6 +18,11 @@ from .sandbox import MAX_DEPTH
 from .worker.protocol import FORBIDDEN, KIT
 
 MODULE_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")  # 'torch.nn', not 'torch. See ...'
+# ... nor a file name: open("solutions.json") reads a file of the student's, it imports nothing
+FILE_SUFFIXES = frozenset(
+    "json txt csv tsv log md rst py pyc ipynb png jpg jpeg gif svg pdf html htm yaml yml toml cfg ini pkl "
+    "pickle npy npz dat zip gz tar out err db sqlite xml bin pt pth".split()
+)
 MAX_SCANNED_BYTES, MAX_SCANNED_ENTRIES = 256 << 10, 5000  # bounds on the grader's own work (and MAX_DEPTH)
 SCAN_SECONDS = 10
 # Names that only code reaching into the grader's worker needs (frames, the heap, its __main__): worth a look
@@ -45,6 +50,10 @@ def entries(folder: Path):
                 stack.append((path, depth + 1))
 
 
+def module_path(text: str) -> bool:
+    return bool(MODULE_PATH.fullmatch(text)) and text.rpartition(".")[2].lower() not in FILE_SUFFIXES
+
+
 def code_names(path: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """(line, module) for each absolute import and each string that reads like a module path; and
     (line, name) for each use of a name in REACHING (not counting `if __name__ == "__main__":`)."""
@@ -67,7 +76,7 @@ def code_names(path: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]]
             else [node.module or ""]
             if isinstance(node, ast.ImportFrom) and not node.level
             else [node.value]
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and MODULE_PATH.fullmatch(node.value)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and module_path(node.value)
             else []
         )
         modules += [(node.lineno, n) for n in names]
