@@ -26,6 +26,7 @@ from .sandbox import MAX_DEPTH
 from .worker.protocol import NOT_STARTED
 
 MAX_ZIP_BYTES, MAX_ZIP_FILES = 50 << 20, 2000
+MAX_ZIP_ENTRIES = 100_000  # entries an archive may list (a zipped project's .venv or node_modules included)
 MAX_WALKED = 5000  # entries looked at when searching an upload
 MAX_READ = 1 << 20  # a file larger than this is not searched for stubs
 MAX_NAME_BYTES = 255  # the longest file name Linux file systems take
@@ -242,6 +243,14 @@ def not_the_students(entries: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
     return folders
 
 
+def entries_listed(archive: Path) -> int:
+    """How many entries the archive's end record says it lists, read before the list itself (0 when it has
+    no such record: then zipfile says what is wrong with it)."""
+    with open(archive, "rb") as f:
+        end = zipfile._EndRecData(f)  # the record zipfile itself reads first; no public API gives it alone
+    return end[zipfile._ECD_ENTRIES_TOTAL] if end else 0
+
+
 def extract(archive: Path, into: Path, notes: list[str] | None = None) -> None:
     """Extract what can be extracted; each entry left out is named in notes (one note per archive). Folders
     that hold no student code (a zipped project's .venv, .git) are left out first, and the size limits
@@ -250,6 +259,13 @@ def extract(archive: Path, into: Path, notes: list[str] | None = None) -> None:
     into.mkdir(parents=True, exist_ok=True)
     skipped: list[str] = []
     try:
+        listed = entries_listed(archive)
+        if listed > MAX_ZIP_ENTRIES:  # a list of a million entries would take the grader ~700 MB to read
+            notes.append(
+                f"{archive.name}: the archive lists {listed} entries, too many to grade (limit: {MAX_ZIP_ENTRIES}, "
+                f"and {MAX_ZIP_FILES} files once folders with no student code are left out): nothing was extracted"
+            )
+            return
         with zipfile.ZipFile(archive) as z:
             entries = [(info, entry_parts(info)) for info in z.infolist()]
             junk = not_the_students([parts for _, parts in entries])

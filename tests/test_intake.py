@@ -235,3 +235,16 @@ def test_of_several_mygrad_folders_the_most_finished_is_graded(tmp_path):
     files, notes = intake(tmp_path)
     assert files["engine.py"] == (SOLVED / "engine.py").read_text()
     assert notes[0].startswith("Graded the mygrad/ folder project/exercises/mygrad/ (also found, not graded: ")
+
+
+def test_an_archive_listing_too_many_entries_is_refused_before_its_list_is_read(tmp_path, monkeypatch):
+    """A million empty entries took the grader ~700 MB to list: the end record's count is read first."""
+    import autograder.intake
+
+    monkeypatch.setattr(autograder.intake, "MAX_ZIP_ENTRIES", 50)
+    read = []
+    monkeypatch.setattr(zipfile.ZipFile, "infolist", lambda self: read.append(1) or [])
+    archive = zip_of(tmp_path / "many.zip", solved_files("mygrad/") | {f"e/{i}": "" for i in range(60)})
+    files, notes = intake(archive)
+    assert files is None and not read
+    assert any("lists 64 entries, too many to grade (limit: 50" in n for n in notes), notes
