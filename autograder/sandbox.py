@@ -335,7 +335,7 @@ def isolation_mode() -> str:
 
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 1 << 12, 1 << 14, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 1 << 12, 1 << 14, 1 << 18
 
 
 def kit_folders() -> tuple[str, ...]:
@@ -359,8 +359,8 @@ def own_namespaces(hide: tuple[str, ...] = (), keep: str | None = None) -> None:
     """Mount, IPC and network namespaces of the worker's own (as root): the kit's folders are covered by an
     empty read-only tmpfs, every world-writable folder by a small empty tmpfs of the worker's own (what it
     writes there is seen by no one and dies with it), SysV shared memory, queues and semaphores die with it,
-    and no socket reaches a listener on this machine, loopback included. keep (the worker's private copy,
-    which may live in /tmp) stays at its own path."""
+    and no socket reaches a listener on this machine, loopback included, and /proc shows the worker's uid
+    only its own processes. keep (the worker's private copy, which may live in /tmp) stays at its own path."""
     libc = ctypes.CDLL(None, use_errno=True)
 
     def mount(source, target: str, fstype, flags: int, data, what: str) -> None:
@@ -385,6 +385,9 @@ def own_namespaces(hide: tuple[str, ...] = (), keep: str | None = None) -> None:
         mount(f"/proc/self/fd/{held}".encode(), keep, None, MS_BIND, None, "binding back")
         os.close(held)
     os.chdir(cwd)  # the old cwd is in the covered /tmp, where '..' would lead back to the real one
+    # A /proc of its own, where a uid sees only its own processes: the grader's command line (which names the
+    # folder of a whole class, every submission readable there) and its other processes are out of sight.
+    mount(b"proc", "/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, b"hidepid=2", "mounting")
 
 
 @cache
@@ -685,7 +688,8 @@ class Worker:
         self.namespaces = self.mode == "rlimit" and self.uid is not None and namespaces_work()
         if self.mode == "rlimit":
             self.mode = (
-                f"rlimit (uid {self.uid}, own IPC and network namespaces, the kit hidden, its own /tmp)"
+                f"rlimit (uid {self.uid}, own IPC and network namespaces, the kit and other processes hidden, "
+                "its own /tmp)"
                 if self.namespaces
                 else f"rlimit (uid {self.uid}; no IPC or network namespace: its SysV objects are removed after "
                 "it, but it could reach services on this machine)"

@@ -486,3 +486,20 @@ answer(request, read=open('data.txt').read(), wrote=wrote, made=made)"""
         second = w.request({}).response
     for seen in (first, second):
         assert {k: seen[k] for k in ("read", "wrote", "made")} == {"read": "visible", "wrote": False, "made": False}
+
+
+def test_an_rlimit_worker_sees_only_its_own_processes(tmp_path):
+    """The grader's command line names the folder a whole class is graded from (every classmate's code and
+    the earlier gradebook readable there): with its own /proc the worker sees only its uid's processes."""
+    if os.geteuid() != 0 or not sandbox.namespaces_work():
+        pytest.skip("only as root does the rlimit fallback get namespaces (its mode says so otherwise)")
+    body = f"""pids = [p for p in os.listdir('/proc') if p.isdigit()]
+try:
+    grader = open('/proc/{os.getpid()}/cmdline', 'rb').read().decode()
+except OSError:
+    grader = None
+answer(request, mine=os.getpid(), pids=pids, grader=grader)"""
+    with worker(tmp_path, body, "rlimit") as w:
+        reply = w.request({}).response
+        assert "other processes hidden" in w.mode
+    assert reply["grader"] is None and str(os.getpid()) not in reply["pids"] and str(reply["mine"]) in reply["pids"]
