@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 NUM, INT, BOOL, STR = "num", "int", "bool", "str"
+NODE = "node"  # a node's number, or -1 for an object that is no node of the graph asked about
 MAX_LIST, MAX_STR, MAX_ITEMS = 50_000, 600, 200_000
 
 
@@ -26,7 +27,7 @@ FORMS = {
     "children": {"children": List(List(INT, 64)), "data": List(NUM)},
     "drive": List(NUM),
     "recorded": List(
-        Either({"logs": List(List(INT)), "grads": List(NUM)}, {"order": List(INT), "again": List(INT)}), 16
+        Either({"logs": List(List(INT)), "grads": List(NUM)}, {"order": List(NODE), "again": List(NODE)}), 16
     ),
     "warmup": Either(NUM, List(NUM, 3), {k: NUM for k in "abcdef"}),
     "module": {
@@ -64,8 +65,8 @@ def conforms(value, form, budget: list[int]) -> bool:
             and not isinstance(value, bool)
             and (abs(value) < 2**53 if isinstance(value, int) else math.isfinite(value))
         ) or value in NON_FINITE
-    if form == INT:
-        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9
+    if form in (INT, NODE):
+        return isinstance(value, int) and not isinstance(value, bool) and (-1 if form == NODE else 0) <= value < 10**9
     if form == BOOL:
         return isinstance(value, bool)
     if form == STR:

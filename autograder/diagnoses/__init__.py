@@ -59,9 +59,11 @@ DIAGNOSES = {
     "topo-wrong-order": "topological_sort lists a node before one of its children (a pre-order walk instead of "
     "post-order).",
     "topo-missing-nodes": "topological_sort leaves out nodes that the output depends on.",
-    "topo-repeats-nodes": "topological_sort lists a node more than once (the visited set is missing or keyed wrongly).",
-    "topo-keeps-state": "topological_sort keeps state between calls (e.g. a visited set at module level), so a "
-    "second call, or a second backward(), misses nodes.",
+    "topo-repeats-nodes": "topological_sort lists a node more than once (the visited set is missing, keyed wrongly, "
+    "or kept from an earlier call).",
+    "topo-keeps-state": "topological_sort keeps state between calls (a visited set at module level, or a "
+    "default argument such as topo=[] or visited=set(), made once for every call), so a second call, or a "
+    "second backward(), misses nodes or returns nodes of an earlier graph.",
     "recursive-double-count": "backward() recurses into each child once per parent, so gradients through shared "
     "nodes are propagated too early and counted twice.",
     "backward-resets-grads": "A second backward() call should add to the leaves' grads; this one starts over.",

@@ -36,8 +36,12 @@ def sort_problem(run, children, data):
     order = run['order']
     if run['again'] != order:
         return ("a second topological_sort(root) on the same graph returned a different list", 'topo-keeps-state')
-    if -1 in order:
-        return ("topological_sort returned objects that are not nodes of the graph", 'topo-wrong-order')
+    if -1 in order:  # Values of an earlier build: a list or a visited set outlived the call that made it
+        return (
+            "topological_sort returned objects that are not nodes of this graph (nodes of a graph sorted "
+            "before it: a list or set kept from one call to the next, such as a default argument topo=[])",
+            'topo-keeps-state',
+        )
     if len(order) != len(set(order)):
         dup, times = Counter(order).most_common(1)[0]
         return (f"n{dup} appears {times} times", 'topo-repeats-nodes')

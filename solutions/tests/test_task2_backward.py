@@ -38,6 +38,11 @@ def seed_graph():
 
 def check_order(order, nodes, root):
     ids = [id(n) for n in order]
+    foreign = len(set(ids) - {id(n) for n in nodes})
+    assert not foreign, (
+        f"topological_sort returned {foreign} object(s) that are not nodes of this graph: nodes of a graph sorted "
+        "before it? A list or set kept from one call to the next (a default argument such as topo=[] is made "
+        "once, for every call) must be made inside the function")
     assert len(ids) == len(set(ids)), "topological_sort listed a node more than once"
     missing = [n for n in nodes if id(n) not in ids]
     assert not missing, f"topological_sort left out {len(missing)} reachable node(s), e.g. {missing[0]!r}"
@@ -51,6 +56,8 @@ def check_order(order, nodes, root):
 
 def test_topological_sort_on_the_lesson_graph():
     a, b, c, d = seed_graph()
+    check_order(topological_sort(d), [a, b, c, d], d)
+    a, b, c, d = seed_graph()  # a second graph: nothing of the first may come back
     check_order(topological_sort(d), [a, b, c, d], d)
 
 
