@@ -268,10 +268,10 @@ def consumers(spec, i) -> list[int]:
     return [j for j, kids in enumerate(children_of(spec)) if i in kids]
 
 
-def check_ops_graph(student, reference, spec, what=""):
+def check_ops_graph(student, reference, spec, what="", presets=None, out_grad=1.0):
     """The student's operations on a whole graph, their closures called in the grader's order: every node's
     value and gradient; the first wrong one is named, counting back from the output."""
-    got, want = backprop_both(student, reference, spec, {}, 1.0)
+    got, want = backprop_both(student, reference, spec, presets or {}, out_grad)
     example = f"{what}the graph {spec_text(spec)}"
     for i, (g, w) in enumerate(pairs(got['data'], want['data'], example)):
         if not close(g, w):
@@ -312,13 +312,18 @@ def one_op_spec(op) -> dict:
     return {"leaves": [0.75, 1.25], "nodes": [node]}
 
 
+ALONE_PRESETS, ALONE_OUT_GRAD = {0: 0.25, 1: -0.5}, 1.5  # grads already there, and an output grad that is not 1
+
+
 def working_ops(student, reference, ops) -> tuple[list[str], list[str]]:
-    """The operations that give the right value and gradients on their own, and those that do not."""
+    """The operations that give the right value and gradients on their own, and those that do not: each on
+    inputs that already hold a gradient, from an output grad that is not 1, so that an `=` for `+=` or a
+    missing out.grad (charged in the operation's own row) keeps it out of the graphs too."""
     good, bad = [], []
-    ahead(student, [(one_op_spec(op), {}, 1.0) for op in ops])
+    ahead(student, [(one_op_spec(op), ALONE_PRESETS, ALONE_OUT_GRAD) for op in ops])
     for op in ops:
         try:
-            check_ops_graph(student, reference, one_op_spec(op))
+            check_ops_graph(student, reference, one_op_spec(op), presets=ALONE_PRESETS, out_grad=ALONE_OUT_GRAD)
             good.append(op)
         except Mistake:
             bad.append(op)

@@ -71,6 +71,8 @@ def build_dag(choose, ops=ALL_OPS, min_nodes=2, max_nodes=7) -> dict:
     """A graph spec from `choose(options) -> one option`, a seeded RNG's or Hypothesis's."""
     leaves = [choose(NICE) for _ in range(choose(range(2, 4)))]
     values, nodes = list(leaves), []
+    # The binary operations that join nodes (ops: those that work on their own, when a check left some out)
+    joins = [op for op in ('mul', 'sub', 'add') if op in ops]
 
     def pick():  # favour recent nodes, so chains get deep and intermediate nodes get reused
         return choose(range(choose((max(0, len(values) - 3), 0)), len(values)))
@@ -89,20 +91,22 @@ def build_dag(choose, ops=ALL_OPS, min_nodes=2, max_nodes=7) -> dict:
         else:
             args = [pick()] if op in ('neg', 'tanh', 'exp', 'log', 'relu') else [pick(), pick()]
         x = value_of(op, args, values)
-        if x is None:  # out of the safe domain: fall back to an addition
-            op, args = 'add', [pick(), pick()]
+        if x is None and joins:  # out of the safe domain: fall back to an addition (or what works of + * -)
+            op, args = joins[-1], [pick(), pick()]
             x = value_of(op, args, values)
         if x is None:
             continue
         nodes.append([op, *args])
         values.append(x)
-    # Reuse an intermediate node in two *different* operations: root = (last * mid) + mid.
+    # Reuse an intermediate node in two *different* operations: root = (last * mid) + mid (with what works).
+    if not joins:
+        return {'leaves': leaves, 'nodes': nodes}
     mid = len(leaves) if nodes else 0
     last = len(values) - 1
-    for op, args in (('mul', [last, mid]), ('add', [len(values), mid])):
+    for op, args in ((joins[0], [last, mid]), (joins[-1], [len(values), mid])):
         x = value_of(op, args, values)
         if x is None:
-            op, args = 'add', args
+            op, args = joins[-1], args
             x = value_of(op, args, values)
         nodes.append([op, *args])
         values.append(x if x is not None else 0.0)
