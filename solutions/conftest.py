@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -30,6 +31,8 @@ PROGRESS = ".mygrad-progress.json"
 MARKS = {"done": "[x]", "failing": "[!]", "in progress": "[~]"}
 # What pytest's progress line and counts say for outcomes that are not a wrong answer of this check.
 QUIET = {"not started": "n", "blocked": "b", "challenge open": "c"}
+# Seconds one check may run: they take milliseconds, so a check still running is in an endless loop
+CHECK_SECONDS = 15
 
 
 def pytest_addoption(parser, pluginmanager):
@@ -47,6 +50,8 @@ def pytest_addoption(parser, pluginmanager):
     group.addoption("--progress", metavar="PATH", help=f"where progress is remembered (default: {PROGRESS} in "
                                                        "the checked folder; 'none' to remember nothing)")
     group.addoption("--summary-json", metavar="PATH", help="also write each task's status to this JSON file")
+    group.addoption("--check-seconds", metavar="S", type=int, default=CHECK_SECONDS,
+                    help=f"stop a check that runs longer than this (default {CHECK_SECONDS}: an endless loop)")
     pluginmanager.register(SelfCheck(HERE), "mygrad-selfcheck")
 
 
@@ -81,6 +86,8 @@ class SelfCheck:
         self.challenge_said = {}  # task id -> the open challenge's one-line outcome
         self.saved = {"tasks": {}, "hints_seen": {}}
         self.drawings = []  # (check, message, graph) of failed graph checks: drawn on the report page
+        self.collected = {}  # task id -> its checks this run collected (a task is done only once all have run)
+        self.interrupted = False
 
     # --- setting up ------------------------------------------------------------------------------------
 
@@ -97,6 +104,7 @@ class SelfCheck:
         if config.option.tbstyle == "auto":
             config.option.tbstyle = "short"
         self.hint = config.getoption("hint")
+        self.check_seconds = config.getoption("check_seconds")
         if self.hint and self.hint not in self.tasks:
             raise pytest.UsageError(f"--hint {self.hint}: no such task (known: {', '.join(self.tasks)})")
         self.submission = Path(config.getoption("submission") or self.home).resolve()
@@ -132,6 +140,35 @@ class SelfCheck:
             items[:] = keep
         self.order = [self.check_of(i)[1] for i in items]
 
+    def pytest_collection_finish(self, session):
+        for item in session.items:  # after -m and --hint chose them
+            task, check = self.check_of(item)
+            if task:
+                self.collected.setdefault(task, set()).add(check)
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        self.interrupted = True
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        """A check stopped after CHECK_SECONDS, with a message that says why (where SIGALRM exists)."""
+        if not hasattr(signal, "SIGALRM"):
+            yield
+            return
+
+        def stop(signum, frame):
+            raise TimeoutError(f"this check ran for over {self.check_seconds} s (the checks take milliseconds): an "
+                               "endless loop in your code? (a `while` whose condition never changes, a stack "
+                               "that never shrinks)")
+
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.alarm(self.check_seconds)
+        try:
+            yield
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+
     # --- one check ----------------------------------------------------------------------------------------
 
     def check_of(self, item):
@@ -160,6 +197,11 @@ class SelfCheck:
         elif status == "failed":
             if error is not None and error.errisinstance(RecursionError):
                 report.longrepr = self.recursion_line(error)
+            elif error is not None and error.errisinstance(TimeoutError) and "endless loop" in str(error.value):
+                package = self.submission / "mygrad"
+                mine = [e for e in error.traceback if package in Path(str(e.path)).resolve().parents]
+                where = f" (stopped in {Path(str(mine[-1].path)).name}, line {mine[-1].lineno + 1})" if mine else ""
+                report.longrepr = f"{error.value}{where}"
             elif error is not None and error.errisinstance(AssertionError) and str(error.value):
                 report.longrepr = str(error.value).split("\nassert ")[0]  # the check's own message, no code
             if self.info(task, check).get("challenge"):
@@ -175,6 +217,7 @@ class SelfCheck:
             report.mygrad_status = status
         if status == "challenge open":
             self.challenge_said[task] = str(report.longrepr).splitlines()[-1]
+            report.outcome = "passed"  # open, not failed: a run with every task done exits 0 (e.g. for CI)
         results = self.results.setdefault(task, {})
         if results.get(check, "passed") == "passed" or status == "failed":  # parameters: the worst one counts
             results[check] = status
@@ -201,7 +244,8 @@ class SelfCheck:
             return "blocked"  # an earlier task this one builds on fails: fix it first, then this one counts
         if "failed" in results:
             return "failing"
-        if all(r == "passed" for r in results):
+        unfinished = self.collected.get(task_id, set()) - set(self.results[task_id])  # stopped (Ctrl-C) first
+        if all(r == "passed" for r in results) and not unfinished:
             return "done"
         return "in progress" if "passed" in results else "not started"
 
@@ -234,6 +278,8 @@ class SelfCheck:
                 self.write_hint(write, task_id)
             elif row.get("challenge") and task_id in self.challenge_said:
                 write(f"      {self.challenge_said[task_id]}")
+        if self.interrupted:
+            write("(interrupted: the checks that did not run count as not done)")
         write(self.next_step(statuses, rows))
         page = self.write_page()
         if page:

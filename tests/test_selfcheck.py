@@ -5,8 +5,10 @@ import ast
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from browser import chromium
@@ -149,8 +151,52 @@ def test_recursive_sort_is_done_with_the_challenge_open_and_one_line(edited):
     )
     code, out = run(folder, "--progress", "none", "-m", "task2", "-rA")
     assert re.search(r"\[x\] task2 .* done .*; challenge open: a 3,000-node chain needs an explicit stack", out), out
+    assert code == 0, out  # open, not failed: a CI check of a finished repository passes
     assert re.search(r"RecursionError in engine.py, line \d+, _sort\(\): more than \d+ nested calls", out), out
     assert out.count("engine.py:") < 3, out  # no 40-frame traceback
+
+
+LOOPING_TRAIN = ("    ### BEGIN SOLUTION task5\n", "    ### BEGIN SOLUTION task5\n    while lr:\n        pass\n")
+
+
+def test_a_check_in_an_endless_loop_is_stopped_and_says_so(edited):
+    folder = edited("train.py", LOOPING_TRAIN)
+    code, out = run(folder, "--progress", "none", "-m", "task5", "--check-seconds", "1")
+    assert code == 1 and "[!] task5" in out, out
+    assert re.search(r"ran for over 1 s .*: an endless loop in your code\? .*\(stopped in train\.py, line \d+\)", out)
+
+
+def test_a_run_stopped_with_ctrl_c_never_calls_an_unfinished_task_done(edited):
+    """Ctrl-C during a check that loops: the checks that ran passed, the others never ran; not done, and not
+    remembered as done (it was, and the next run showed it so)."""
+    folder = edited("train.py", LOOPING_TRAIN)
+    progress = folder / "progress.json"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(KIT_ROOT / "exercises"),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "task5",
+            "--submission",
+            str(folder),
+            "--progress",
+            str(progress),
+        ],
+        cwd=KIT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    time.sleep(6)  # the loop has started: the first checks of task5 take milliseconds
+    proc.send_signal(signal.SIGINT)
+    out = proc.communicate(timeout=60)[0]
+    assert "[x] task5" not in out and "interrupted: the checks that did not run count as not done" in out, out
+    assert json.loads(progress.read_text())["tasks"]["task5"]["status"] != "done"
 
 
 def test_hints_go_one_level_further_per_request_and_progress_is_remembered(edited):
