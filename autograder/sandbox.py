@@ -903,17 +903,7 @@ class Worker:
                 if question is None:
                     return outcome
                 asked += 1
-                if asked > self.limits.questions:  # what an endless loop around the grader's model looks like
-                    return self._fail(
-                        "timeout", f"asked the grader over {self.limits.questions} questions in one request (stopped)"
-                    )
-                try:
-                    answer = on_ask(question) if on_ask else None
-                except Exception:  # noqa: BLE001 - a question that breaks the grader's arithmetic is a bad one
-                    answer = None
-                if answer is None:
-                    return self._fail("bad-response", "the worker asked a question the grader does not answer")
-                failed = self._send(REQUESTS.encode({"answer": answer}).encode() + b"\n", deadline, timeout)
+                failed = self._answer(question, asked, on_ask, deadline, timeout)
                 if failed:
                     return failed
                 continue
@@ -934,6 +924,18 @@ class Worker:
                 return self._fail("timeout", f"no answer after {busy.most:.1f} s of CPU time (stopped)")
             if not self._take(streams, min(left, CPU_LOOK)):
                 return self._ended()
+
+    def _answer(self, question, asked: int, on_ask, deadline: float, timeout: float) -> Outcome | None:
+        """Send the answer to the worker's question (None when sent), or say why the request failed."""
+        if asked > self.limits.questions:  # what an endless loop around the grader's model looks like
+            return self._fail("timeout", f"asked the grader over {self.limits.questions} questions in one request")
+        try:
+            answer = on_ask(question) if on_ask else None
+        except Exception:  # noqa: BLE001 - a question that breaks the grader's arithmetic is a bad one
+            answer = None
+        if answer is None:
+            return self._fail("bad-response", "the worker asked a question the grader does not answer")
+        return self._send(REQUESTS.encode({"answer": answer}).encode() + b"\n", deadline, timeout)
 
     def _take(self, streams: dict[int, str], wait: float) -> bool:
         """Read what the worker wrote, waiting up to `wait` seconds for it; False once its stdout has ended
