@@ -56,20 +56,18 @@ def test_every_check_has_hints_in_levels_and_every_entry_a_check():
             assert key.split("[")[0] in names, f"{task['id']}: tasks.toml has hints for {key}, which is no check"
 
 
+def selfcheck(submission, *args) -> list[str]:
+    """The command line of `pytest exercises/` on submission."""
+    return [sys.executable, "-m", "pytest", str(KIT_ROOT / "exercises"), "-q", "-p", "no:cacheprovider"] + [
+        "--submission",
+        str(submission),
+        *args,
+    ]
+
+
 def run(submission, *args, cwd=KIT_ROOT):
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(KIT_ROOT / "exercises"),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--submission",
-            str(submission),
-            *args,
-        ],
+        selfcheck(submission, *args),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -172,21 +170,7 @@ def test_a_run_stopped_with_ctrl_c_never_calls_an_unfinished_task_done(edited):
     folder = edited("train.py", LOOPING_TRAIN)
     progress = folder / "progress.json"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(KIT_ROOT / "exercises"),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-m",
-            "task5",
-            "--submission",
-            str(folder),
-            "--progress",
-            str(progress),
-        ],
+        selfcheck(folder, "-m", "task5", "--progress", str(progress)),
         cwd=KIT_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
