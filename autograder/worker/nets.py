@@ -8,9 +8,9 @@ made here only apply the coefficients they were sent.
 import random
 
 try:
-    from .session import num
+    from .session import num, set_backward
 except ImportError:  # inside the sandbox this folder is on sys.path, not a package
-    from session import num
+    from session import num, set_backward
 
 
 def warmup(session, fn, args):
@@ -127,7 +127,7 @@ def asked_node(V, answer, children):
         for child, c in zip(children, coefs):
             child.grad += c * out.grad
 
-    out._backward = _backward
+    set_backward(out, _backward)
     return out
 
 

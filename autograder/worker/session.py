@@ -24,6 +24,17 @@ def num(x):
     return x if math.isfinite(x) else str(x)
 
 
+def set_backward(node, closure):
+    """node._backward = closure. A Value whose _backward is a method of its class and that has no slot for
+    one (__slots__ without '_backward') cannot take it: the node then gets a class of its own, a subclass of
+    its class with no slots of its own (so the same layout) whose _backward is the closure."""
+    try:
+        node._backward = closure
+    except AttributeError:
+        cls = type(node)
+        node.__class__ = type(cls.__name__, (cls,), {'__slots__': (), '_backward': staticmethod(closure)})
+
+
 def build(V, spec):
     """The spec's nodes, made with the student's Value and operators (a constant on the left reaches the
     reflected operator: `5 - a` is operator.sub(5, a))."""
@@ -167,7 +178,7 @@ class Session:
             for _ in range(calls):
                 log = []
                 for i in creation:
-                    made[i]._backward = recording_closure(log, labels[r][i], 10 * len(made) + 10)
+                    set_backward(made[i], recording_closure(log, labels[r][i], 10 * len(made) + 10))
                     made[i].grad = grads[i]
                 root.backward()
                 logs.append(log)

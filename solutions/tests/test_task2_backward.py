@@ -1,7 +1,7 @@
 """task2: topological_sort and backward(), on graphs whose closures are written here (known to be right),
 so these checks do not depend on your task1 or task3 code."""
 import pytest
-from gradcheck import expect, expect_grads
+from gradcheck import expect, expect_grads, set_backward
 from mygrad.engine import Value, topological_sort
 
 pytestmark = pytest.mark.task2
@@ -13,7 +13,7 @@ def add(a, b):
     def _backward():
         a.grad += out.grad
         b.grad += out.grad
-    out._backward = _backward
+    set_backward(out, _backward)
     return out
 
 
@@ -23,7 +23,7 @@ def mul(a, b):
     def _backward():
         a.grad += b.data * out.grad
         b.grad += a.data * out.grad
-    out._backward = _backward
+    set_backward(out, _backward)
     return out
 
 
