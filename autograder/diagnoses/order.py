@@ -117,8 +117,10 @@ def backward_problem(run, presets, children, data):
             f"it was {fmt(presets[-1])})",
             'root-not-seeded',
         )
-    elif any(g != p for g, p in zip(grads[:-1], presets)):
-        i = next(i for i, (g, p) in enumerate(zip(grads, presets)) if g != p)
+    elif any(g != p and not (g == 0.0 and children[i]) for i, (g, p) in enumerate(zip(grads[:-1], presets))):
+        # an interior node may start from 0 (PyTorch keeps no interior grads; micrograd keeps them): the
+        # contract checks accumulation only where both agree, at the leaves
+        i = next(i for i, (g, p) in enumerate(zip(grads, presets)) if g != p and not (g == 0.0 and children[i]))
         problem = (
             f"backward() changed n{i}'s grad from {fmt(presets[i])} to {fmt(grads[i])} itself: it "
             "should only set the output's grad and call the closures",
