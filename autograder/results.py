@@ -96,16 +96,27 @@ class Results:
         return {task: (round(s, 4), round(m, 4)) for task, (s, m) in totals.items()}
 
     def hints(self) -> dict[str, str]:
-        """The first hint (solutions/tasks.toml) of each task that lost points: the level the self-check
-        prints when a check of that task fails, so both say the same."""
+        """For each task that lost points, where to start: the diagnosis of its first failed row of its own
+        (graded order), the mistake the self-check's failing check points at too; "fix the earlier task
+        first" when every lost point comes from one; else the task's first hint (solutions/tasks.toml). The
+        task's first hint alone often spoke of another mistake (the power rule for a tanh bug)."""
         from . import catalogue
+        from .diagnoses import DIAGNOSES
 
-        tasks = catalogue.load()
-        return {
-            task: tasks[task].hints[0]
-            for task, (score, most) in self.task_scores().items()
-            if score < most and task in tasks and tasks[task].hints
-        }
+        tasks, hints = catalogue.load(), {}
+        for task, (score, most) in self.task_scores().items():
+            if score >= most or task not in tasks:
+                continue
+            failed = [t for t in self.tests if t.task == task and t.status == "failed" and t.max_score > 0]
+            own = [t for t in failed if "needs-earlier-task" not in t.tags]  # a mistake of this task's own
+            named = [code for t in own for code in t.tags if code in DIAGNOSES]
+            if named:
+                hints[task] = DIAGNOSES[named[0]]
+            elif failed and not own:  # every lost point comes from an earlier task
+                hints[task] = DIAGNOSES["needs-earlier-task"]
+            elif tasks[task].hints:
+                hints[task] = tasks[task].hints[0]
+        return hints
 
     def output(self) -> str:
         lines = [f"Score: {self.score:g} / {self.max_score:g}", f"Student code ran in: {self.isolation} isolation"]

@@ -229,7 +229,28 @@ def test_report_gives_the_self_checks_first_hint_for_each_task_that_lost_points(
     report.render(results, console=console)
     text = console.export_text()
     assert tasks["task1"].hints[0] in text and tasks["task2"].hints[0] not in text
-    assert results.hints() == {"task1": tasks["task1"].hints[0]}
+    assert results.hints() == {"task1": tasks["task1"].hints[0]}  # no diagnosis: the task's first hint
+
+
+def test_the_hint_under_a_task_names_its_own_first_mistake():
+    """The demo's tanh bug: task3's line names tanh (the task's first hint spoke of the power rule), and a
+    task that lost points only through an earlier one says to fix that first."""
+    from autograder.diagnoses import DIAGNOSES
+    from autograder.results import Results, TestResult
+
+    results = Results(
+        [
+            TestResult("task3 · **", "task3", 2.0, 2.0, "passed", ""),
+            TestResult("task3 · tanh", "task3", 0.0, 2.0, "failed", "...", ["task3", "tanh-uses-input"]),
+            TestResult("task3 · graphs", "task3", 0.0, 2.0, "failed", "...", ["task3", "wrong-local-derivative"]),
+            TestResult(
+                "task5 · fit", "task5", 0.0, 2.0, "failed", "...", ["task5", "non-finite", "needs-earlier-task"]
+            ),
+        ],
+        1.0,
+        "rlimit",
+    )
+    assert results.hints() == {"task3": DIAGNOSES["tanh-uses-input"], "task5": DIAGNOSES["needs-earlier-task"]}
 
 
 def test_report_and_json_show_control_characters_as_replacement_marks():
