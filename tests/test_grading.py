@@ -62,6 +62,9 @@ def test_bug_sample_loses_points_in_the_right_task_with_the_right_diagnosis(name
         if task != bug["task"] and task not in bug.get("also", []):
             lost = [t.name + ": " + t.output for t in results.tests if t.task == task and t.status == "failed"]
             assert s == m, f"{name} lost points in {task}:\n" + "\n".join(lost)
+    for title in bug.get("keep", []):  # rows of the same task that must not be charged again
+        rows = [t for t in results.tests if title in t.name]
+        assert rows and all(t.status == "passed" for t in rows), f"{name}: {title} was charged again"
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))

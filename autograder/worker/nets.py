@@ -82,11 +82,13 @@ def module(session, kind, args, numbers, x, seed=0):
 
 
 def zero_grad(session, nin, nouts, grads, data, seed=0):
-    """Set every parameter's grad and data to the grader's numbers, call zero_grad(), read them back."""
+    """Set every parameter's grad and data to the grader's numbers (the first ones, however many parameters
+    there are), call zero_grad(), read them back. parameters() as any iterable: its count, order and type
+    are judged in task4's own rows, zero_grad() alone here."""
     random.seed(seed)
     m = session.mods('nn').MLP(nin, nouts)
-    params = listed(m.parameters())
-    if len(params) != len(grads):
+    params = list(m.parameters())
+    if len(params) > len(grads):
         return {'count': len(params), 'grads': [], 'data': [], 'same_objects': True}
     for p, g, d in zip(params, grads, data):
         p.grad, p.data = g, d
@@ -95,7 +97,7 @@ def zero_grad(session, nin, nouts, grads, data, seed=0):
         'count': len(params),
         'grads': [grad_of(p) for p in params],
         'data': [num(p.data) for p in params],
-        'same_objects': all(p is q for p, q in zip(params, listed(m.parameters()))),
+        'same_objects': all(p is q for p, q in zip(params, list(m.parameters()))),
     }
 
 
