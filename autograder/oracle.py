@@ -1,6 +1,7 @@
-"""The grader's own numbers for the questions the worker asks: a small tanh network and the squared-error
-loss, computed on mygrad_ref in this (trusted) process. train() is tested on these, so that a mistake in the
-student's engine or mse_loss is not charged again in the training rows."""
+"""The grader's own numbers for the questions the worker asks: a small tanh network (computed on mygrad_ref),
+the squared-error loss and a gradient-descent step (plain arithmetic), in this (trusted) process. train() is
+tested on these, so that a mistake in the student's engine, mse_loss or sgd_step is not charged again in the
+training rows."""
 
 from __future__ import annotations
 
@@ -90,4 +91,9 @@ def answer(question) -> dict | None:
             "data": finite(sum(d * d for d in diffs)),
             "coefs": [finite(2 * d) for d in diffs],
         }
+    if question.get("ask") == "sgd":
+        data, grads, lr = numbers(question.get("data")), numbers(question.get("grads")), numbers([question.get("lr")])
+        if data is None or grads is None or lr is None or len(data) != len(grads):
+            return None
+        return {"data": [finite(d - lr[0] * g) for d, g in zip(data, grads)]}
     return None

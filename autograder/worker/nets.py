@@ -179,6 +179,19 @@ def asking_loss(session, V):
     return mse_loss
 
 
+def asking_sgd(session):
+    def sgd_step(parameters, lr):
+        """The update's numbers from the grader: train() is judged on its own, whatever sgd_step does."""
+        params = list(parameters)
+        answer = session.ask(
+            {'ask': 'sgd', 'data': [num(p.data) for p in params], 'grads': [num(p.grad) for p in params], 'lr': lr}
+        )
+        for p, d in zip(params, answer['data']):
+            p.data = float(d)
+
+    return sgd_step
+
+
 def losses_of(losses):
     """train()'s losses as numbers; anything else is the student's mistake, said plainly."""
     if not isinstance(losses, (list, tuple)):
@@ -193,12 +206,13 @@ def training(session, numbers, xs, ys, steps, lr):
     """The student's train() on a model and a loss whose numbers come from the grader."""
     train = session.mods('train')
     model = AskingModel(session, numbers)
-    saved = train.__dict__.get('mse_loss')
-    train.mse_loss = asking_loss(session, model.V)  # train()'s own loss, if it calls mse_loss by name
+    saved = train.__dict__.get('mse_loss'), train.__dict__.get('sgd_step')
+    train.mse_loss = asking_loss(session, model.V)  # train()'s own loss and update, if it calls them by name
+    train.sgd_step = asking_sgd(session)
     try:
         losses = train.train(model, xs, ys, steps, lr)
     finally:
-        train.mse_loss = saved
+        train.mse_loss, train.sgd_step = saved
     return {'losses': losses_of(losses), 'params': [num(p.data) for p in model.params]}
 
 
