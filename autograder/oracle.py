@@ -6,6 +6,7 @@ training rows."""
 from __future__ import annotations
 
 import math
+import operator
 from functools import lru_cache
 
 import mygrad_ref.engine as ref
@@ -73,6 +74,35 @@ def forward(params: tuple[float, ...], x: tuple[float, ...]) -> dict:
     return {"data": finite(out.data), "coefs": [finite(p.grad) for p in model.parameters()]}
 
 
+OPERATIONS = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "truediv": operator.truediv,
+    "pow": operator.pow,
+    "neg": operator.neg,
+}
+
+
+def operation(question) -> dict | None:
+    """One operation of a loss written inline, on mygrad_ref: its value and the local derivative for each of
+    its Value arguments (`values` says which arguments are Values; the others are plain numbers)."""
+    fn, args, flags = OPERATIONS.get(question.get("op")), numbers(question.get("args")), question.get("values")
+    if fn is None or args is None or not isinstance(flags, list) or len(flags) != len(args):
+        return None
+    if not 1 <= len(args) <= 2 or not any(f is True for f in flags) or not all(isinstance(f, bool) for f in flags):
+        return None
+    if (fn is operator.neg) != (len(args) == 1) or fn is operator.pow and flags != [True, False]:
+        return None
+    leaves = [ref.Value(a) if f else a for a, f in zip(args, flags)]
+    try:
+        out = fn(*leaves)
+        out.backward()
+    except (ArithmeticError, ValueError):  # 0 ** -1, a complex power: not a question with an answer
+        return None
+    return {"data": finite(out.data), "coefs": [finite(v.grad) for v, f in zip(leaves, flags) if f]}
+
+
 def answer(question) -> dict | None:
     """The answer to a worker's question, or None for a question the grader does not answer."""
     if not isinstance(question, dict):
@@ -91,6 +121,8 @@ def answer(question) -> dict | None:
             "data": finite(sum(d * d for d in diffs)),
             "coefs": [finite(2 * d) for d in diffs],
         }
+    if question.get("ask") == "op":
+        return operation(question)
     if question.get("ask") == "sgd":
         data, grads, lr = numbers(question.get("data")), numbers(question.get("grads")), numbers([question.get("lr")])
         if data is None or grads is None or lr is None or len(data) != len(grads):

@@ -32,7 +32,7 @@ def run(kind: str, numbers, xs, ys, steps, lr) -> tuple[list[float], list[float]
     """The losses and the final parameters of one wrong loop."""
     session = Reference().session
     model = nets.AskingModel(session, numbers)
-    mse_loss = nets.asking_loss(session, model.V)
+    mse_loss = nets.asking_loss(session, model.Asked)
     losses, loss = [], None
     for _ in range(steps):
         if loss is None or kind != "train-forward-once":

@@ -133,11 +133,79 @@ def asked_node(V, answer, children):
     return out
 
 
+def asking_values(session, V):
+    """A subclass of the student's Value whose arithmetic the grader does (+ - * / ** and negation, with
+    numbers or Values): the model's outputs are of it, so a train() that writes its loss inline, as the
+    lecture does (`sum((yout - ygt)**2 ...)`), is judged on its own too, not on the student's operations.
+    Its backward() calls the closures of the nodes made since the last backward() up to this node, newest
+    first (again the same ones when called again on the same node): a node is always made after its
+    children, and one that the loss does not use has grad 0 and passes nothing on. A tape, not a walk of
+    anyone's graph: the student's sort is not used either."""
+    tape, place, starts, floor = [], {}, {}, [0]
+
+    def record(out):
+        place[id(out)] = len(tape)
+        tape.append(out)  # kept: ids stay unique while the tape lives
+        return out
+
+    def op(name, *args):
+        values = [isinstance(a, V) for a in args]
+        question = {'ask': 'op', 'op': name, 'values': values}
+        question['args'] = [num(a.data) if v else num(a) for a, v in zip(args, values)]
+        return record(asked_node(Asked, session.ask(question), [a for a, v in zip(args, values) if v]))
+
+    class Asked(V):
+        __slots__ = ()  # the student's layout, whatever it is: a node may get its closure on a subclass
+
+        def __add__(self, other):
+            return op('add', self, other)
+
+        def __radd__(self, other):
+            return op('add', other, self)
+
+        def __sub__(self, other):
+            return op('sub', self, other)
+
+        def __rsub__(self, other):
+            return op('sub', other, self)
+
+        def __mul__(self, other):
+            return op('mul', self, other)
+
+        def __rmul__(self, other):
+            return op('mul', other, self)
+
+        def __truediv__(self, other):
+            return op('truediv', self, other)
+
+        def __rtruediv__(self, other):
+            return op('truediv', other, self)
+
+        def __pow__(self, other):
+            return op('pow', self, other)
+
+        def __neg__(self):
+            return op('neg', self)
+
+        def backward(self):
+            end = place[id(self)]
+            start = starts.setdefault(id(self), floor[0])
+            self.grad = 1.0
+            for node in reversed(tape[start : end + 1]):
+                node._backward()
+            floor[0] = max(floor[0], end + 1)
+
+    Asked.__name__ = Asked.__qualname__ = V.__name__
+    Asked.record = staticmethod(record)
+    return Asked
+
+
 class AskingModel:
     """A model whose forward pass the grader computes: train() is tested on its own, whatever the engine."""
 
     def __init__(self, session, numbers):
         self.session, self.V = session, session.mods('engine').Value
+        self.Asked = asking_values(session, self.V)
         self.params = [self.V(x) for x in numbers]
 
     def __call__(self, x):
@@ -148,7 +216,7 @@ class AskingModel:
                 'x': [num(v.data if isinstance(v, self.V) else v) for v in x],
             }
         )
-        return asked_node(self.V, answer, self.params)
+        return self.Asked.record(asked_node(self.Asked, answer, self.params))
 
     def parameters(self):
         return list(self.params)
@@ -158,23 +226,11 @@ class AskingModel:
             p.grad = 0.0
 
 
-def asking_loss(session, V):
+def asking_loss(session, Asked):
     def mse_loss(predictions, targets):
         preds = list(predictions)
         answer = session.ask({'ask': 'loss', 'preds': [num(p.data) for p in preds], 'ys': [num(t) for t in targets]})
-        loss = asked_node(V, answer, preds)
-
-        def backward():  # the two levels this loss is made of, in their order: no walk, no student sort
-            loss.grad = 1.0
-            loss._backward()
-            for p in dict.fromkeys(preds):
-                p._backward()
-
-        try:
-            loss.backward = backward
-        except AttributeError:  # __slots__: the student's own backward() runs
-            pass
-        return loss
+        return Asked.record(asked_node(Asked, answer, preds))
 
     return mse_loss
 
@@ -207,7 +263,7 @@ def training(session, numbers, xs, ys, steps, lr):
     train = session.mods('train')
     model = AskingModel(session, numbers)
     saved = train.__dict__.get('mse_loss'), train.__dict__.get('sgd_step')
-    train.mse_loss = asking_loss(session, model.V)  # train()'s own loss and update, if it calls them by name
+    train.mse_loss = asking_loss(session, model.Asked)  # train()'s own loss and update, if it calls them by name
     train.sgd_step = asking_sgd(session)
     try:
         losses = train.train(model, xs, ys, steps, lr)
