@@ -280,7 +280,10 @@ class SelfCheck:
                 write(f"      {self.challenge_said[task_id]}")
         if self.interrupted:
             write("(interrupted: the checks that did not run count as not done)")
-        write(self.next_step(statuses, rows))
+        if self.import_error:  # nothing ran: the rows above are the last run's, and the next step is this one
+            write("next: fix the error above, then run the checks again")
+        else:
+            write(self.next_step(statuses, rows))
         page = self.write_page()
         if page:
             write(f"a picture of the graph that went wrong: {page}")
