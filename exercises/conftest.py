@@ -129,6 +129,14 @@ class SelfCheck:
             import mygrad
         except Exception as err:  # a syntax error in one file stops every import of mygrad
             self.import_error = f"{type(err).__name__}: {err}"
+            # As the grader does: a bare package whose files import one by one, so the checks of the files
+            # that work still run (and the others' test files fail to import, each saying why)
+            for name in [n for n in sys.modules if n == "mygrad" or n.startswith("mygrad.")]:
+                del sys.modules[name]
+            package = type(sys)("mygrad")
+            package.__path__ = [str(self.submission / "mygrad")]
+            sys.modules["mygrad"] = package
+            session.config.option.continue_on_collection_errors = True
             return
         where = Path(mygrad.__file__).resolve().parent.parent
         if where != self.submission:
@@ -259,7 +267,7 @@ class SelfCheck:
         terminalreporter.section("mygrad self-check")
         if self.import_error:
             write(f"mygrad could not be imported: {self.import_error}")
-            write("Fix that first: every check needs `import mygrad` to work.")
+            write("Fix that first: the checks of the files it stops could not run (the others did).")
         rows, statuses = self.saved["tasks"], {}
         for task_id, task in self.tasks.items():
             statuses[task_id] = status = self.status(task_id)

@@ -184,14 +184,16 @@ def test_a_run_stopped_with_ctrl_c_never_calls_an_unfinished_task_done(edited):
 
 
 def test_an_import_error_says_to_fix_it_next_not_an_earlier_task(edited, tmp_path):
-    """A typo that stops `import mygrad`: no check runs, the rows are the last run's, and the next step is
-    the typo (it said "next: make task3 pass", from the remembered rows)."""
+    """A typo in nn.py stops `import mygrad`: the next step is the typo (it said "next: make task3 pass", from
+    the rows remembered), and the files that import are checked now, file by file, as the grader does."""
     progress = tmp_path / "progress.json"
     progress.write_text(json.dumps({"tasks": {"task3": {"status": "failing", "passed": 18, "checks": 21}}}))
     folder = edited("nn.py", ("from .engine import Value", "from .engine import Valeu"))
     code, out = run(folder, "--progress", str(progress))
     assert "mygrad could not be imported: ImportError" in out and "Valeu" in out, out
     assert "next: fix the error above, then run the checks again" in out and "next: make task3" not in out, out
+    rows = table(out)  # as the grader does: the files that import are checked (task3: engine.py), now
+    assert rows["task3"] == "[x]" and rows["task4"] == "[ ]" and "(remembered" not in out.split("task3")[1][:100]
 
 
 def test_hints_go_one_level_further_per_request_and_progress_is_remembered(edited):
