@@ -193,7 +193,7 @@ def test_an_import_error_says_to_fix_it_next_not_an_earlier_task(edited, tmp_pat
     assert "mygrad could not be imported: ImportError" in out and "Valeu" in out, out
     assert "next: fix the error above, then run the checks again" in out and "next: make task3" not in out, out
     rows = table(out)  # as the grader does: the files that import are checked (task3: engine.py), now
-    assert rows["task3"] == "[x]" and rows["task4"] == "[ ]" and "(remembered" not in out.split("task3")[1][:100]
+    assert rows["task3"].startswith("[x]") and "remembered" not in rows["task3"] and rows["task4"].startswith("[ ]")
 
 
 def test_hints_go_one_level_further_per_request_and_progress_is_remembered(edited):
