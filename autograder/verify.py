@@ -2,8 +2,9 @@
 
 The build is fresh; the public tests pass on solutions/ and on the reference; every task fails on the
 untouched stubs with the task named; nothing students receive imports instructor code; every task has hidden
-checks; the reference has every public name the solutions have; and every fenced solution body is checked
-twice: put back as its stub alone, both the self-check and the grader must see its task unfinished.
+checks, which need no earlier task it does not list as a prerequisite; the reference has every public name the
+solutions have; and every fenced solution body is checked twice: put back as its stub alone, both the
+self-check and the grader must see its task unfinished.
 """
 
 from __future__ import annotations
@@ -127,6 +128,31 @@ def missing_in_reference(root: Path = KIT_ROOT) -> list[str]:
     return sorted(names(root / "solutions" / "mygrad") - names(root / "mygrad_ref"))
 
 
+def hidden_needs(root: Path = KIT_ROOT) -> dict[str, set[str]]:
+    """For each task, the earlier tasks its hidden checks need (`@group(task, ..., needs=(...))`), read
+    from the suites' source."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((root / "autograder" / "hidden").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "group" and node.args:
+                needs = next((k.value for k in node.keywords if k.arg == "needs"), None)
+                task = ast.literal_eval(node.args[0])
+                found.setdefault(task, set()).update(ast.literal_eval(needs) if needs is not None else ())
+    return found
+
+
+def prerequisites_missing(root: Path = KIT_ROOT) -> list[str]:
+    """Tasks whose hidden checks need an earlier task that the catalogue does not list as a prerequisite:
+    the grader charges such a task while that one fails, so the self-check must call it blocked then, never
+    done (it may list more: a public check may use a given part of an earlier task's file)."""
+    needs = hidden_needs(root)
+    return [
+        f"{t.id}: hidden checks need {sorted(needs[t.id] - set(t.prerequisites))}, not in its prerequisites"
+        for t in catalogue.load(root / "solutions" / "tasks.toml").values()
+        if needs.get(t.id, set()) - set(t.prerequisites)
+    ]
+
+
 def verify(root: Path = KIT_ROOT, say=print, only: set[str] | None = None) -> bool:
     """Every check below; `only` (task ids) limits the slow fence-by-fence check to those tasks' bodies."""
     tasks = catalogue.load(root / "solutions" / "tasks.toml")
@@ -158,6 +184,8 @@ def verify(root: Path = KIT_ROOT, say=print, only: set[str] | None = None) -> bo
     hidden = grade(root / "exercises").task_scores()
     without = [t for t in tasks if hidden.get(t, (0, 0))[1] == 0]
     result(not without, "every task has hidden checks worth points", f"no hidden checks: {without}")
+    unlisted = prerequisites_missing(root)
+    result(not unlisted, "every earlier task a hidden check needs is a prerequisite", "\n".join(unlisted))
     missing = missing_in_reference(root)
     result(not missing, "mygrad_ref has every public name of solutions/mygrad", f"missing: {missing}")
     unknown = sorted((only or set()) - set(tasks))

@@ -219,3 +219,20 @@ def test_adding_a_task_by_the_recipe_builds_verifies_and_grades(tmp_path):
     assert selfcheck.returncode != 0, selfcheck.stdout
     assert "task6" in selfcheck.stdout and "The sigmoid" in selfcheck.stdout, selfcheck.stdout
     assert json.loads(summary.read_text())["tasks"]["task6"] == "not started", summary.read_text()
+
+
+def test_verify_names_a_task_whose_hidden_checks_need_an_unlisted_prerequisite(tmp_path):
+    """The grader charges a row while a task it needs fails; the self-check calls a task blocked only for its
+    prerequisites: a need that is not one would let the self-check say done where the grader takes points."""
+    from autograder.verify import prerequisites_missing
+
+    shutil.copytree(KIT_ROOT / "autograder" / "hidden", tmp_path / "autograder" / "hidden")
+    (tmp_path / "solutions").mkdir()
+    shutil.copy(KIT_ROOT / "solutions" / "tasks.toml", tmp_path / "solutions" / "tasks.toml")
+    assert prerequisites_missing(tmp_path) == []
+    suite = tmp_path / "autograder" / "hidden" / "test_task2_backward.py"
+    text = suite.read_text()
+    first = text.index('@group("task2", ')
+    end = text.index(")\n", first)
+    suite.write_text(text[:end] + ', needs=("task0",)' + text[end:])
+    assert prerequisites_missing(tmp_path) == ["task2: hidden checks need ['task0'], not in its prerequisites"]
