@@ -27,7 +27,11 @@ FORMS = {
     "children": {"children": List(List(INT, 64)), "data": List(NUM)},
     "drive": List(NUM),
     "recorded": List(
-        Either({"logs": List(List(INT)), "grads": List(NUM)}, {"order": List(NODE), "again": List(NODE)}), 16
+        Either(
+            {"logs": List(List(INT)), "grads": List(NUM), "seeded?": List(Either(NUM, None))},
+            {"order": List(NODE), "again": List(NODE)},
+        ),
+        16,
     ),
     "warmup": Either(NUM, List(NUM, 3), {k: NUM for k in "abcdef"}),
     "module": {

@@ -111,7 +111,14 @@ def backward_problem(run, presets, children, data):
     """What is wrong with one run of backward() (the grads it left, then each call's log), or None."""
     grads = run['grads']
     problem = None
-    if grads[-1] != 1.0:
+    late = [s for s in run.get('seeded', ()) if s is not None and s != 1.0]
+    if late:
+        problem = (
+            f"when backward() called the output's closure, the output's grad was {fmt(late[0])}, expected 1.0: "
+            "it must be set before any closure runs",
+            'root-not-seeded',
+        )
+    elif grads[-1] != 1.0:
         problem = (
             f"after backward() the output's grad is {fmt(grads[-1])}, expected 1.0 (before the call "
             f"it was {fmt(presets[-1])})",

@@ -69,8 +69,13 @@ def shift_ids(repeat):
     return [object() for _ in range(37 * repeat)]
 
 
-def recording_closure(log, label, cap):
+def recording_closure(log, label, cap, seen=None, node=None):
+    """A closure that logs its label; the output's also notes the output's grad when it runs (backward()
+    must seed it before calling any closure)."""
+
     def _backward():
+        if seen is not None and not seen:
+            seen.append(node.grad if isinstance(node.grad, (int, float)) and not isinstance(node.grad, bool) else 'nan')
         if len(log) < cap:
             log.append(label)
 
@@ -174,14 +179,16 @@ class Session:
                 )  # a second call must give the same list: no state kept
                 runs.append({'order': first, 'again': again})
                 continue
-            logs = []
+            logs, seeded = [], []
             for _ in range(calls):
-                log = []
+                log, seen = [], []
                 for i in creation:
-                    set_backward(made[i], recording_closure(log, labels[r][i], 10 * len(made) + 10))
+                    mine = (seen, root) if made[i] is root else (None, None)
+                    set_backward(made[i], recording_closure(log, labels[r][i], 10 * len(made) + 10, *mine))
                     made[i].grad = grads[i]
                 root.backward()
                 logs.append(log)
-            runs.append({'logs': logs, 'grads': [num(n.grad) for n in made]})
+                seeded.append(num(seen[0]) if seen else None)
+            runs.append({'logs': logs, 'grads': [num(n.grad) for n in made], 'seeded': seeded})
             del padding
         return runs
