@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from . import catalogue, scratch
 from .catalogue import KIT_ROOT
-from .sandbox import MAX_DEPTH
+from .sandbox import MAX_DEPTH, NOT_THE_STUDENTS, tools_folder
 from .worker.protocol import NOT_STARTED
 
 MAX_ZIP_BYTES, MAX_ZIP_FILES = 50 << 20, 2000
@@ -31,7 +31,6 @@ MAX_WALKED = 5000  # entries looked at when searching an upload
 MAX_READ = 1 << 20  # a file larger than this is not searched for stubs
 MAX_NAME_BYTES = 255  # the longest file name Linux file systems take
 MODULES = tuple(f"{m}.py" for m in catalogue.modules(catalogue.load()))  # the files of mygrad/ students write
-NOT_THE_STUDENTS = {"__MACOSX", "__pycache__", "site-packages", "node_modules"}  # never searched
 KINDS = ("the mygrad/ folder", "loose files", "the notebook", "the zip archive")  # preferred in this order
 
 
@@ -77,7 +76,7 @@ def walk(folder: Path):
                     return
                 path = top / name
                 yield path, depth
-                if real_dir(path) and not name.startswith(".") and name not in NOT_THE_STUDENTS:
+                if real_dir(path) and not tools_folder(path):
                     below.append(path)
         level = below
 

@@ -42,6 +42,7 @@ ENV = {"PYTHONHASHSEED": "0", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "HOME"
 # run). The environment is ours alone either way; -S -s keep every site-packages out.
 PYTHON_FLAGS = ["-S", "-s", "-B"]
 MAX_COPIED_FILE, MAX_COPIED_TOTAL, MAX_COPIED_FILES, MAX_DEPTH = 8 << 20, 64 << 20, 2000, 32
+NOT_THE_STUDENTS = {"__MACOSX", "__pycache__", "site-packages", "node_modules"}  # never the student's code
 READY = b'{"ready":true}'  # the worker's line once it has imported the submission (or one module of it)
 STARTED = b'{"started":true}'  # its first line, before any code of the submission runs: the sandbox is up
 # The worker's line before it imports a module of the submission on first use: {"importing":"nn"}
@@ -649,6 +650,13 @@ def grader_files(folder: str, names: list[str]) -> list[str]:
     return [n for n in names if not (n.endswith(".py") or n == "__pycache__")]
 
 
+def tools_folder(path: Path) -> bool:
+    """A folder below a submission that holds tools, not the student's code: hidden (.git, .venv), a tool
+    folder (NOT_THE_STUDENTS), or a virtual environment by any name (it holds pyvenv.cfg). Left out of the
+    sandbox's copy and of the static scan, as intake leaves them out of an archive."""
+    return path.name.startswith(".") or path.name in NOT_THE_STUDENTS or (path / "pyvenv.cfg").is_file()
+
+
 class Worker:
     """One sandboxed worker process at a time, started on demand and replaced after any failure."""
 
@@ -703,6 +711,8 @@ class Worker:
         """Why a path of the submission stays out of the sandbox's copy ("" when it goes in)."""
         info = path.lstat()
         if stat.S_ISDIR(info.st_mode):
+            if tools_folder(path):
+                return "tools, not your code (a virtual environment, a hidden or a package folder)"
             return "" if len(path.relative_to(self.submission).parts) <= MAX_DEPTH else f"over {MAX_DEPTH} deep"
         if stat.S_ISLNK(info.st_mode):  # a link to a folder could loop; one to a file outside could be anything
             target = path.resolve()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .catalogue import KIT_ROOT
 from .intake import real_dir
-from .sandbox import MAX_DEPTH
+from .sandbox import MAX_DEPTH, tools_folder
 from .worker.protocol import FORBIDDEN, KIT
 
 MODULE_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")  # 'torch.nn', not 'torch. See ...'
@@ -31,8 +31,9 @@ IGNORED = ("conftest.py", "pytest.ini", "sitecustomize.py", "usercustomize.py", 
 
 
 def entries(folder: Path):
-    """Every file and folder below folder, without following links or entering hidden folders (.git,
-    .venv), at most MAX_DEPTH deep and MAX_SCANNED_ENTRIES in all (the grader's own work stays bounded)."""
+    """Every file and folder below folder, without following links or entering folders of tools (.git, a
+    virtual environment: sandbox.tools_folder), at most MAX_DEPTH deep and MAX_SCANNED_ENTRIES in all (the
+    grader's own work stays bounded)."""
     stack, seen = [(folder, 0)], 0
     while stack:
         top, depth = stack.pop()
@@ -46,7 +47,7 @@ def entries(folder: Path):
                 return
             path = top / name
             yield path
-            if depth < MAX_DEPTH and real_dir(path) and not name.startswith(".") and name != "__pycache__":
+            if depth < MAX_DEPTH and real_dir(path) and not tools_folder(path):
                 stack.append((path, depth + 1))
 
 

@@ -248,3 +248,17 @@ def test_an_archive_listing_too_many_entries_is_refused_before_its_list_is_read(
     files, notes = intake(archive)
     assert files is None and not read
     assert any("lists 65 entries, too many to grade (limit: 50" in n for n in notes), notes
+
+
+def test_a_virtual_environment_beside_the_package_is_neither_scanned_nor_copied(tmp_path):
+    """A project folder with its venv (any name: it holds pyvenv.cfg): its site-packages name the kit and
+    other libraries, and reach for frames (setuptools does), which flagged a correct submission (0 points)."""
+    shutil.copytree(SOLVED, tmp_path / "mygrad")
+    packages = tmp_path / "env" / "lib" / "python3.11" / "site-packages"
+    (packages / "autograder").mkdir(parents=True)
+    (packages / "autograder" / "__init__.py").write_text("import mygrad_ref\nimport sys\nsys._getframe()\n")
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    results = grade(tmp_path)
+    assert results.score == results.max_score
+    assert not any(n.startswith(("FLAGGED", "REVIEW", "Mentions")) for n in results.notes), results.notes
+    assert any("Left out of the sandbox's copy: env: tools, not your code" in n for n in results.notes), results.notes
