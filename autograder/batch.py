@@ -400,6 +400,14 @@ def grade_all(
                 runner = lambda: run_local(jobs, work, finish)  # noqa: E731
             complete = runner()
 
+    stopped = not complete or len(graded) < len(entries)  # or Ctrl-C reached only the grading processes
+    earlier = 0
+    if stopped:  # who was not graded again keeps the grade of these very files from an earlier run, if any
+        for entry in entries:
+            hit = cache / f"{keys.get(entry.student, '-')}.json"
+            if entry.student not in graded and hit.exists():
+                graded[entry.student] = Results.from_dict(json.loads(hit.read_text()))
+                earlier += 1
     tasks = [t for t in catalogue.load() if not settings.tasks or t in settings.tasks]
     write_atomic(out / "gradebook.csv", gradebook(graded, tasks))
     write_atomic(out / "class-report.html", class_report.class_report(graded, skipped, needs_a_look))
@@ -411,7 +419,10 @@ def grade_all(
         f"in {time.monotonic() - started:.0f} s: median {statistics.median(scores) if scores else 0:g}, "
         f"{len(failed)} could not be graded, {look} need a look; see {out / 'class-report.html'}",
     )
-    if not complete or len(graded) < len(entries):  # or Ctrl-C reached only the grading processes
-        say(console, f"interrupted: {len(entries) - len(graded)} left; run the same command again to grade only those")
+    if stopped:
+        left = len(entries) - len(graded) + earlier
+        again = "run it again without --force" if force else "run the same command again"
+        kept = f" (the gradebook keeps the earlier grade of {earlier} of them)" if earlier else ""
+        say(console, f"interrupted: {left} left{kept}; {again} to grade only those")
         return INTERRUPTED
     return NOT_ALL_GRADED if failed else OK

@@ -262,6 +262,29 @@ def test_ctrl_c_keeps_what_finished_and_a_rerun_resumes(tmp_path, parent):
     assert f"graded 3 of 3 submissions ({len(finished)} from the cache)" in run.stderr
 
 
+def test_a_stopped_run_keeps_the_earlier_grades_of_those_it_did_not_reach(tmp_path, monkeypatch):
+    """A `--force` run (or one after a grader change) stopped by Ctrl-C: the gradebook still lists every
+    student, those not graded again with their earlier grade of the same files (it listed only those graded
+    in the stopped run), and the message says how to resume (the same command, with --force, grades all)."""
+    subs, out = make_class(tmp_path / "submissions", size=3), tmp_path / "grades"
+    assert batch.grade_all(subs, out, jobs=1, console=Console(file=io.StringIO())) == batch.OK
+    before = (out / "gradebook.csv").read_text()
+
+    def stopped_after_one(jobs, work, on_done):
+        student, args = next(iter(work.items()))
+        on_done(student, batch.grade_entry(*args))
+        return False  # Ctrl-C: the rest never ran
+
+    monkeypatch.setattr(batch, "run_local", stopped_after_one)
+    said = io.StringIO()
+    code = batch.grade_all(subs, out, jobs=1, force=True, console=Console(file=said, width=300))
+    assert code == batch.INTERRUPTED
+    assert (out / "gradebook.csv").read_text() == before
+    assert "interrupted: 2 left (the gradebook keeps the earlier grade of 2 of them); run it again without --force" in (
+        said.getvalue()
+    )
+
+
 def test_ctrl_c_stops_a_grade_but_never_an_idle_pool_process(monkeypatch):
     """An idle pool process that died of Ctrl-C would break the pool, and the grades under way in the others
     would come back as grader errors (written as zeros): it only remembers, and starts no grade after."""
