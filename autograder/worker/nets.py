@@ -228,8 +228,13 @@ class AskingModel:
 
 def asking_loss(session, Asked):
     def mse_loss(predictions, targets):
-        preds = list(predictions)
-        answer = session.ask({'ask': 'loss', 'preds': [num(p.data) for p in preds], 'ys': [num(t) for t in targets]})
+        """The grader's loss, whichever way round a train() passes the model's outputs and the targets (a
+        symmetric loss of the student's own may take them as (targets, predictions)), targets as numbers or
+        Values."""
+        first, second = list(predictions), list(targets)
+        preds, ys = (second, first) if any(isinstance(x, Asked) for x in second) else (first, second)
+        ys = [num(y.data) if isinstance(y, Asked.__base__) else num(y) for y in ys]
+        answer = session.ask({'ask': 'loss', 'preds': [num(p.data) for p in preds], 'ys': ys})
         return Asked.record(asked_node(Asked, answer, preds))
 
     return mse_loss
