@@ -170,6 +170,11 @@ class Session:
                 made[i] = engine.Value(nodes[i][0])
             for i in creation:
                 made[i]._prev = type(made[i]._prev)(made[k] for k in nodes[i][1])
+                if nodes[i][1]:  # the contract: '' is a leaf's _op (a sort may rely on it)
+                    try:
+                        made[i]._op = 'recorded'
+                    except AttributeError:
+                        pass
             root = made[-1]
             if call == 'sort':
                 where = {id(n): i for i, n in enumerate(made)}
