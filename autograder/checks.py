@@ -295,7 +295,7 @@ def check_ops_graph(student, reference, spec, what="", presets=None, out_grad=1.
     )
 
 
-def one_op_spec(op) -> dict:
+def one_op_spec(op, leaves=(0.75, 1.25)) -> dict:
     const = {'pow': 2, 'sum': None}.get(op, 2.0)
     binary = op in BINARY_OPS
     node = (
@@ -309,21 +309,25 @@ def one_op_spec(op) -> dict:
         if op[-1] == 'c' and op[:-1] in BINARY_OPS or op == 'pow'
         else [op, 0]
     )
-    return {"leaves": [0.75, 1.25], "nodes": [node]}
+    return {"leaves": list(leaves), "nodes": [node]}
 
 
 ALONE_PRESETS, ALONE_OUT_GRAD = {0: 0.25, 1: -0.5}, 1.5  # grads already there, and an output grad that is not 1
+NEGATIVE, POSITIVE_ONLY = (-0.75, -1.25), ("log",)  # each operation on negative inputs too (relu's mask), where defined
 
 
 def working_ops(student, reference, ops) -> tuple[list[str], list[str]]:
     """The operations that give the right value and gradients on their own, and those that do not: each on
-    inputs that already hold a gradient, from an output grad that is not 1, so that an `=` for `+=` or a
-    missing out.grad (charged in the operation's own row) keeps it out of the graphs too."""
+    inputs that already hold a gradient, from an output grad that is not 1, on positive and (where defined)
+    negative inputs, so that an `=` for `+=`, a missing out.grad or a wrong relu mask (charged in the
+    operation's own row) keeps it out of the graphs too."""
     good, bad = [], []
-    ahead(student, [(one_op_spec(op), ALONE_PRESETS, ALONE_OUT_GRAD) for op in ops])
+    specs = {op: [one_op_spec(op)] + ([one_op_spec(op, NEGATIVE)] if op not in POSITIVE_ONLY else []) for op in ops}
+    ahead(student, [(spec, ALONE_PRESETS, ALONE_OUT_GRAD) for op in ops for spec in specs[op]])
     for op in ops:
         try:
-            check_ops_graph(student, reference, one_op_spec(op), presets=ALONE_PRESETS, out_grad=ALONE_OUT_GRAD)
+            for spec in specs[op]:
+                check_ops_graph(student, reference, spec, presets=ALONE_PRESETS, out_grad=ALONE_OUT_GRAD)
             good.append(op)
         except Mistake:
             bad.append(op)
