@@ -87,7 +87,7 @@ def zero_grad(session, nin, nouts, grads, data, seed=0):
     are judged in task4's own rows, zero_grad() alone here."""
     random.seed(seed)
     m = session.mods('nn').MLP(nin, nouts)
-    params = list(m.parameters())
+    params = once(m.parameters())
     if len(params) > len(grads):
         return {'count': len(params), 'grads': [], 'data': [], 'same_objects': True}
     for p, g, d in zip(params, grads, data):
@@ -97,8 +97,15 @@ def zero_grad(session, nin, nouts, grads, data, seed=0):
         'count': len(params),
         'grads': [grad_of(p) for p in params],
         'data': [num(p.data) for p in params],
-        'same_objects': all(p is q for p, q in zip(params, list(m.parameters()))),
+        'same_objects': all(p is q for p, q in zip(params, once(m.parameters()))),
     }
+
+
+def once(params):
+    """parameters() as a list, each object once (by identity: a Layer that repeats one Neuron lists its
+    Values several times, and zero_grad() is judged on what it holds, not on how parameters() lists it)."""
+    seen = set()
+    return [p for p in params if not (id(p) in seen or seen.add(id(p)))]
 
 
 def mse(session, preds, targets):
