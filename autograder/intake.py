@@ -18,6 +18,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from functools import cache
 from pathlib import Path, PurePosixPath
 
 from . import catalogue, scratch
@@ -90,15 +91,23 @@ def untouched_stubs(package: Path) -> int:
     return count
 
 
+@cache
+def all_stubs() -> int:
+    """How many stubs the kit's untouched exercises hold."""
+    return untouched_stubs(KIT_ROOT / "exercises" / "mygrad") or 1
+
+
 def candidates(folder: Path) -> list[tuple[int, int, str, Path]]:
     """(kind, depth, relative path, path) of everything in folder that could be the submission, best first:
-    of several mygrad/ folders (a backup beside the real one), the one with the fewest untouched stubs."""
+    of several mygrad/ folders (a backup beside the real one), the one with the fewest untouched stubs; a
+    mygrad/ folder that is all stubs (notebooks filled in, their cells never run) after everything else."""
     found = set()
     for path, depth in walk(folder):
         if path.name.startswith("._"):
             continue  # macOS resource forks: never code
         if path.name == "mygrad" and real_dir(path) and any(regular(p) for p in path.glob("*.py")):
-            found.add((0, untouched_stubs(path), depth, path))
+            stubs = untouched_stubs(path)  # every stub of the kit still there: any other candidate first
+            found.add((0 if stubs < all_stubs() else 4, stubs, depth, path))
         elif path.name in MODULES and regular(path) and path.parent.name != "mygrad":
             found.add((1, 0, depth - 1, path.parent))
         elif path.suffix.lower() == ".ipynb" and regular(path):
@@ -117,6 +126,7 @@ def named(kind: int, where: str) -> str:
         f"the loose files in {where}/",
         f"the notebook {where}",
         f"the zip archive {where}",
+        f"the mygrad/ folder {where}/ (untouched stubs)",
     ][kind].replace(" ./", " the top folder")
 
 
@@ -195,7 +205,7 @@ def locate(folder: Path, work: Path, notes: list[str], rel: str = "") -> Path | 
     rel names the archive that folder came from, for the notes; archives inside archives are not opened."""
     found = candidates(folder)
     for i, (kind, depth, where, path) in enumerate(found):
-        if kind == 0:
+        if kind in (0, 4):
             root = path.parent
         elif kind == 1:
             root = copy_loose_files(path, work / f"files{i}", notes)
@@ -213,7 +223,7 @@ def locate(folder: Path, work: Path, notes: list[str], rel: str = "") -> Path | 
             root = None
         if root is not None:
             others = [rel + named(k, w) for k, _, w, p in found if p != path]
-            if (kind, depth, rel, others) == (0, 1, "", []):
+            if (kind in (0, 4), depth, rel, others) == (True, 1, "", []):
                 return root  # the usual shape: nothing to say
             notes.insert(
                 0,

@@ -262,3 +262,14 @@ def test_a_virtual_environment_beside_the_package_is_neither_scanned_nor_copied(
     assert results.score == results.max_score
     assert not any(n.startswith(("FLAGGED", "REVIEW", "Mentions")) for n in results.notes), results.notes
     assert any("Left out of the sandbox's copy: env: tools, not your code" in n for n in results.notes), results.notes
+
+
+def test_filled_notebooks_beat_a_package_of_untouched_stubs(tmp_path):
+    """The student release worked in Jupyter whose cells were never run: exercises/mygrad/ is all stubs, the
+    notebooks hold the code. The notebooks are graded (the stubs were, for 0)."""
+    shutil.copytree(KIT_ROOT / "exercises" / "mygrad", tmp_path / "exercises" / "mygrad")
+    (tmp_path / "notebooks").mkdir()
+    release_notebooks(tmp_path / "notebooks", set(MODULES))
+    files, notes = intake(tmp_path)
+    assert files["engine.py"] == (SOLVED / "engine.py").read_text()
+    assert notes[0].startswith("Graded the notebook notebooks/") and "(untouched stubs)" in notes[0], notes
