@@ -6,6 +6,7 @@ challenge, a recursion too deep), and ends the run with one row per task and the
 failed (hints in levels, from tasks.toml; `--hint taskN` shows the next level). Progress and the hint
 levels seen are remembered in a small file in the checked folder (.mygrad-progress.json).
 """
+import ast
 import gc
 import html
 import importlib
@@ -88,6 +89,7 @@ class SelfCheck:
         self.drawings = []  # (check, message, graph) of failed graph checks: drawn on the report page
         self.collected = {}  # task id -> its checks this run collected (a task is done only once all have run)
         self.interrupted = False
+        self.foreign = {}  # task file -> modules outside the standard library it imports
 
     # --- setting up ------------------------------------------------------------------------------------
 
@@ -123,7 +125,31 @@ class SelfCheck:
         for name in [n for n in sys.modules if n == "mygrad" or n.startswith("mygrad.")]:
             del sys.modules[name]
 
+    def foreign_imports(self):
+        """{file: modules} for each task file whose module body imports a module outside the standard library:
+        here it may be installed, but the grader runs the package with the standard library only (the
+        contract). Only what runs on import: an import in a function, under `if __name__ == "__main__":` or
+        in a try that catches its failure is left to the checks."""
+        stdlib = getattr(sys, "stdlib_module_names", ())
+        found = {}
+        for rel in dict.fromkeys(f for task in self.tasks.values() for f in task.get("files", [])):
+            try:
+                tree = ast.parse((self.submission / rel).read_text())
+            except (OSError, SyntaxError, ValueError):
+                continue  # a missing file or a syntax error: the checks say so
+            names = set()
+            for node in tree.body:
+                if isinstance(node, ast.Import):
+                    names.update(a.name.split(".")[0] for a in node.names)
+                elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                    names.add(node.module.split(".")[0])
+            foreign = sorted(n for n in names if stdlib and n not in stdlib and n != "mygrad")
+            if foreign:
+                found[rel] = foreign
+        return found
+
     def pytest_sessionstart(self, session):
+        self.foreign = self.foreign_imports()
         try:
             import mygrad
         except Exception as err:  # a syntax error in one file stops every import of mygrad
@@ -153,6 +179,10 @@ class SelfCheck:
             task, check = self.check_of(item)
             if task:
                 self.collected.setdefault(task, set()).add(check)
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        if self.foreign and exitstatus == pytest.ExitCode.OK:  # its checks pass here, its tasks fail when graded
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_keyboard_interrupt(self, excinfo):
         self.interrupted = True
@@ -248,6 +278,8 @@ class SelfCheck:
                    and not self.info(task_id, c).get("challenge")]
         if not self.results.get(task_id):
             return "not run"
+        if any(f in self.foreign for f in self.tasks[task_id].get("files", [])):
+            return "failing"  # it works here, not where it is graded
         if any(self.status(t) in ("failing", "blocked") for t in self.tasks[task_id].get("prerequisites", [])):
             return "blocked"  # an earlier task this one builds on fails: fix it first, then this one counts
         if "failed" in results:
@@ -286,10 +318,16 @@ class SelfCheck:
                 self.write_hint(write, task_id)
             elif row.get("challenge") and task_id in self.challenge_said:
                 write(f"      {self.challenge_said[task_id]}")
+        for rel, modules in self.foreign.items():
+            write(f"{rel} imports {', '.join(modules)}, outside Python's standard library: the grader runs your "
+                  "package with the standard library only, so its tasks fail there (see the contract)")
         if self.interrupted:
             write("(interrupted: the checks that did not run count as not done)")
         if self.import_error:  # nothing ran: the rows above are the last run's, and the next step is this one
             write("next: fix the error above, then run the checks again")
+        elif self.foreign:
+            rel, modules = next(iter(self.foreign.items()))
+            write(f"next: use only the standard library in {rel} (no {', '.join(modules)})")
         else:
             write(self.next_step(statuses, rows))
         page = self.write_page()
@@ -326,6 +364,11 @@ class SelfCheck:
                      if results.get(c) not in (None, "passed") and self.info(task_id, c).get("challenge")), None)
 
     def write_hint(self, write, task_id):
+        mine = [f for f in self.tasks[task_id].get("files", []) if f in self.foreign]
+        if mine:
+            write(f"      {mine[0]} imports {', '.join(self.foreign[mine[0]])}: only the standard library is there "
+                  "when it is graded")
+            return
         failing = [t for t in self.tasks[task_id].get("prerequisites", []) if self.status(t) == "failing"]
         if failing:
             write(f"      {failing[0]} is failing: fix it first")

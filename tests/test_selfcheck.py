@@ -196,6 +196,19 @@ def test_an_import_error_says_to_fix_it_next_not_an_earlier_task(edited, tmp_pat
     assert rows["task3"].startswith("[x]") and "remembered" not in rows["task3"] and rows["task4"].startswith("[ ]")
 
 
+def test_a_task_file_that_imports_outside_the_standard_library_is_not_done(edited):
+    """graphviz is installed beside the self-check (for drawing), not where the grader runs the package: a
+    task file that imports it works here and fails there, so its tasks are not done here either."""
+    folder = edited(
+        "engine.py", ('"""A scalar autograd engine', 'from graphviz import Digraph\n"""A scalar autograd engine')
+    )
+    code, out = run(folder, "--progress", "none")
+    rows = table(out)
+    assert all(rows[t].startswith("[!]") for t in ("task1", "task2", "task3")) and rows["task0"].startswith("[x]"), out
+    assert "mygrad/engine.py imports graphviz, outside Python's standard library" in out, out
+    assert "next: use only the standard library in mygrad/engine.py (no graphviz)" in out and code != 0, out
+
+
 def test_hints_go_one_level_further_per_request_and_progress_is_remembered(edited):
     folder = edited("engine.py", ("(1 - out.data ** 2)", "(1 - self.data ** 2)"))
     hints = TASKS["task3"]["checks"]["test_against_central_differences[tanh]"]["hints"]
