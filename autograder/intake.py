@@ -200,9 +200,13 @@ def notebook_package(path: Path, into: Path, notes: list[str]) -> tuple[Path | N
     return into, used
 
 
-def locate(folder: Path, work: Path, notes: list[str], rel: str = "") -> Path | None:
+ARCHIVES_DEEP = 2  # a zip of a zip of a project is opened, whether the upload is the outer zip or a folder holding it
+
+
+def locate(folder: Path, work: Path, notes: list[str], rel: str = "", opened: int = 0) -> Path | None:
     """The folder holding the chosen candidate's mygrad/ (built under work when need be), or None.
-    rel names the archive that folder came from, for the notes; archives inside archives are not opened."""
+    rel names the archive that folder came from, for the notes; `opened` counts the archives already opened
+    on the way here (the upload itself, when it is one): at most ARCHIVES_DEEP."""
     found = candidates(folder)
     for i, (kind, depth, where, path) in enumerate(found):
         if kind in (0, 4):
@@ -214,9 +218,9 @@ def locate(folder: Path, work: Path, notes: list[str], rel: str = "") -> Path | 
             if len(used) > 1:  # the release's notebooks, one per file: graded together
                 where = f"{where} with {', '.join(u.name for u in used if u != path)}"
                 found = [f for f in found if f[3] not in used or f[3] == path]
-        elif not rel:  # a zip in the upload: search inside it the same way
+        elif opened < ARCHIVES_DEEP:  # a zip in the upload: search inside it the same way
             extract(path, work / f"zip{i}", notes)
-            root = locate(work / f"zip{i}", work / f"in-zip{i}", notes, f"{where}: ")
+            root = locate(work / f"zip{i}", work / f"in-zip{i}", notes, f"{rel}{where}: ", opened + 1)
             if root is not None:
                 return root  # the nested search said what it graded
         else:
@@ -380,4 +384,5 @@ def prepared(path: Path, notes: list[str] | None = None):
                 notes.append(f"{path.name} could not be read ({err.strerror or err})")
         else:
             notes.append(f"{path.name} is not a file or folder that can be graded (a device or a pipe?)")
-        yield locate(upload, work, notes) or upload
+        archive = path.is_file() and path.suffix.lower() == ".zip"
+        yield locate(upload, work, notes, opened=1 if archive else 0) or upload

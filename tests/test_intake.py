@@ -273,3 +273,16 @@ def test_filled_notebooks_beat_a_package_of_untouched_stubs(tmp_path):
     files, notes = intake(tmp_path)
     assert files["engine.py"] == (SOLVED / "engine.py").read_text()
     assert notes[0].startswith("Graded the notebook notebooks/") and "(untouched stubs)" in notes[0], notes
+
+
+def test_a_zip_of_a_zip_in_a_students_folder_is_opened_as_when_uploaded_alone(tmp_path):
+    """An LMS folder per student holding mygrad.zip, itself holding inner.zip with the project: opened, as the
+    same outer zip uploaded alone is (a folder's zip was opened one level only: 0 points)."""
+    inner = zip_of(tmp_path / "inner.zip", solved_files("project/mygrad/"))
+    outer = zip_of(tmp_path / "mygrad.zip", {"inner.zip": inner.read_bytes()})
+    (tmp_path / "Pat Lee_1_assignsubmission_file_").mkdir()
+    shutil.copy(outer, tmp_path / "Pat Lee_1_assignsubmission_file_" / "mygrad.zip")
+    alone, _ = intake(outer)
+    in_folder, notes = intake(tmp_path / "Pat Lee_1_assignsubmission_file_")
+    assert alone == in_folder and in_folder["engine.py"] == (SOLVED / "engine.py").read_text()
+    assert notes[0] == "Graded mygrad.zip: inner.zip: the mygrad/ folder project/mygrad/", notes
