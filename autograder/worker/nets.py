@@ -161,49 +161,22 @@ def asking_values(session, V):
         question['args'] = [num(a.data) if v else num(a) for a, v in zip(args, values)]
         return record(asked_node(Asked, session.ask(question), [a for a, v in zip(args, values) if v]))
 
-    class Asked(V):
-        __slots__ = ()  # the student's layout, whatever it is: a node may get its closure on a subclass
+    def backward(self):
+        end = place[id(self)]
+        start = starts.setdefault(id(self), floor[0])
+        self.grad = 1.0
+        for node in reversed(tape[start : end + 1]):
+            node._backward()
+        floor[0] = max(floor[0], end + 1)
 
-        def __add__(self, other):
-            return op('add', self, other)
+    def operator(name, reflected=False):
+        return (lambda self, other: op(name, other, self)) if reflected else (lambda self, other: op(name, self, other))
 
-        def __radd__(self, other):
-            return op('add', other, self)
-
-        def __sub__(self, other):
-            return op('sub', self, other)
-
-        def __rsub__(self, other):
-            return op('sub', other, self)
-
-        def __mul__(self, other):
-            return op('mul', self, other)
-
-        def __rmul__(self, other):
-            return op('mul', other, self)
-
-        def __truediv__(self, other):
-            return op('truediv', self, other)
-
-        def __rtruediv__(self, other):
-            return op('truediv', other, self)
-
-        def __pow__(self, other):
-            return op('pow', self, other)
-
-        def __neg__(self):
-            return op('neg', self)
-
-        def backward(self):
-            end = place[id(self)]
-            start = starts.setdefault(id(self), floor[0])
-            self.grad = 1.0
-            for node in reversed(tape[start : end + 1]):
-                node._backward()
-            floor[0] = max(floor[0], end + 1)
-
-    Asked.__name__ = Asked.__qualname__ = V.__name__
-    Asked.record = staticmethod(record)
+    methods = {f'__{name}__': operator(name) for name in ('add', 'sub', 'mul', 'truediv', 'pow')}
+    methods.update({f'__r{name}__': operator(name, True) for name in ('add', 'sub', 'mul', 'truediv')})
+    methods.update(__neg__=lambda self: op('neg', self), backward=backward, record=staticmethod(record))
+    # no slots of its own: the student's layout, whatever it is (a node may get its closure on a subclass)
+    Asked = type(V.__name__, (V,), {'__slots__': (), **methods})
     return Asked
 
 
