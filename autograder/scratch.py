@@ -1,10 +1,10 @@
 """Where a grade's short-lived folders go (the sandbox's copy of a submission, an unpacked zip or notebook, a
 sample): in memory when the machine has room and nobody chose a temporary folder.
 
-A grade makes and removes a few dozen files. On a disk file system that costs the grade CPU and waiting:
-measured here (ext4 mounted with online discard), a sandbox copy made and removed took 8-10 ms of CPU and
-33-37 ms of wall time in /tmp, 3.2 ms and 6.4 ms in /dev/shm. A TMPDIR (or a tempfile.tempdir set by a
-program) is obeyed as it is.
+A grade makes and removes a few dozen files. On a disk file system under load that costs the grade CPU and
+waiting: measured here (ext4 mounted with online discard) while other work kept the disk busy, a sandbox
+copy made and removed took 8-10 ms of CPU and 33-37 ms of wall time in /tmp, 3.2 ms and 6.4 ms in /dev/shm;
+on a quiet machine both took 2.9 ms. A TMPDIR (or a tempfile.tempdir set by a program) is obeyed as it is.
 """
 
 from __future__ import annotations
