@@ -144,7 +144,9 @@ class SelfCheck:
                     names.update(a.name.split(".")[0] for a in node.names)
                 elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
                     names.add(node.module.split(".")[0])
-            foreign = sorted(n for n in names if stdlib and n not in stdlib and n != "mygrad")
+            # mygrad_ref: the kit's reference, which its shim package imports when `mygrad verify` checks it
+            # (no student release holds it; the grader flags it anyway)
+            foreign = sorted(n for n in names if stdlib and n not in stdlib and n not in ("mygrad", "mygrad_ref"))
             if foreign:
                 found[rel] = foreign
         return found
