@@ -412,7 +412,7 @@ def grade_all(
     write_atomic(out / "gradebook.csv", gradebook(graded, tasks))
     write_atomic(out / "class-report.html", class_report.class_report(graded, skipped, needs_a_look))
     look = sum(1 for r in graded.values() if needs_a_look(r))
-    scores = sorted(r.score for r in graded.values())
+    scores = sorted(r.score for s, r in graded.items() if s not in failed)  # an ungraded zero is no score
     say(
         console,
         f"graded {len(graded) - len(failed)} of {len(entries)} submissions ({hits} from the cache) "

@@ -87,18 +87,23 @@ def class_report(graded: dict[str, Results], skipped: list[str], needs_a_look) -
     """The page's HTML; needs_a_look(results) lists why a submission needs a human look."""
     titles = {t.id: t.title for t in catalogue.load().values()}
     codes = Counter(code for r in graded.values() for code in {c for t in r.tests for c in t.tags[1:]})
-    scores = [r.score for r in graded.values()]
+    # the statistics and plots are of the submissions graded: a zero for an unreadable upload is no score
+    real = {
+        s: r for s, r in graded.items() if not {"not-gradable", "grader-error"} & {c for t in r.tests for c in t.tags}
+    }
+    scores = [r.score for r in real.values()]
     parts = [
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Class report</title><style>{STYLE}</style>"
         f"</head><body><h1>Class report</h1>"
     ]
     if scores:
         parts.append(
-            f"<p id='summary'>{len(scores)} submissions; mean {statistics.mean(scores):.1f}, median "
-            f"{statistics.median(scores):g}, full marks {sum(r.score >= r.max_score for r in graded.values())}"
-            f".</p>"
+            f"<p id='summary'>{len(scores)} submissions graded; mean {statistics.mean(scores):.1f}, median "
+            f"{statistics.median(scores):g}, full marks {sum(r.score >= r.max_score for r in real.values())}"
+            + (f"; {len(graded) - len(real)} could not be graded (below)" if len(real) < len(graded) else "")
+            + ".</p>"
         )
-    figures = plots(graded, codes) if graded else []
+    figures = plots(real, codes) if real else []
     if graded and not figures:
         parts.append("<p>Install the class extra for the plots: <code>pip install -e '.[class]'</code></p>")
     for name, picture in figures:

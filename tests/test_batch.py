@@ -309,6 +309,8 @@ def test_class_report_shows_the_plots_and_who_needs_a_look(graded_class, tmp_pat
         figure = re.search(rf"<figure id=\"plot-{plot}\">(.*?)</figure>", dom, re.S)
         assert figure and "<svg" in figure.group(1), plot
     assert ">Scores<" in dom and ">Marks per task<" in dom and "not-gradable" in dom
+    # the statistics leave out who could not be graded (a zero for an unreadable zip is no score)
+    assert re.search(r"7 submissions graded; mean [\d.]+, median [\d.]+, full marks \d+; 2 could not be graded", dom)
     look = re.search(r"<table id=\"needs-a-look\">(.*?)</table>", dom, re.S).group(1)
     for student, why in (("s05", "FLAGGED"), ("s06", "not a readable zip archive"), ("s08", "No mygrad/ package")):
         assert re.search(rf">{student}</a>.*?{re.escape(why)}", look, re.S), (student, why)
