@@ -404,7 +404,7 @@ def grade_all(
     earlier = 0
     if stopped:  # who was not graded again keeps the grade of these very files from an earlier run, if any
         for entry in entries:
-            hit = cache / f"{keys.get(entry.student, '-')}.json"
+            hit = cache / f"{keys[entry.student]}.json"  # every entry was keyed above
             if entry.student not in graded and hit.exists():
                 graded[entry.student] = Results.from_dict(json.loads(hit.read_text()))
                 earlier += 1

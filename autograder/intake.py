@@ -161,7 +161,7 @@ def saved_files(nb: dict) -> dict[str, str]:
         words = first.split()
         if len(words) == 2 and words[0] == "%%writefile":
             target = PurePosixPath(words[1].replace("\\", "/"))
-            if target.parent.name == "mygrad" and f"{target.name}" in MODULES:
+            if target.parent.name == "mygrad" and target.name in MODULES:
                 found[target.stem] = body
     return found
 
