@@ -21,7 +21,7 @@ def in_range(numbers, n, most, also=None) -> bool:
 
 def random_words(rng, n: int):
     """n random 32-bit numbers in one draw (shuffle and sample draw one at a time: a few milliseconds for the
-    3,000-node chain)."""
+    deep chain)."""
     return memoryview(rng.randbytes(4 * n)).cast("I")
 
 

@@ -45,18 +45,18 @@ def test_random_graphs(student, reference, rng, seed):
     check_together(student, checks)
 
 
-@group("task2", "challenge, no points: a deep graph (3,000 nodes)", weight=0, challenge=True)
+@group("task2", "challenge, no points: a deep graph (1,500 nodes)", weight=0, challenge=True)
 def test_deep_graph(student, reference, rng):
-    spec = {"leaves": [0.5, 1.0], "nodes": [["add", 0, 1]] + [["add", i, 1] for i in range(2, 3001)]}
-    data = [0.5, 1.0] + [1.5 + i for i in range(3000)]  # n2 = 0.5 + 1.0, then + 1.0 each: no reference graph
+    spec = {"leaves": [0.5, 1.0], "nodes": [["add", 0, 1]] + [["add", i, 1] for i in range(2, 1501)]}
+    data = [0.5, 1.0] + [1.5 + i for i in range(1500)]  # n2 = 0.5 + 1.0, then + 1.0 each: no reference graph
     try:
         check_backward(
-            student, reference, spec, rng, repeats=1, slow=True, what="a chain of 3,000 additions: ", data=data
+            student, reference, spec, rng, repeats=1, slow=True, what="a chain of 1,500 additions: ", data=data
         )
     except ProbeFailure as err:
         if err.error_type == "RecursionError" or err.kind in ("crashed", "out-of-memory"):
             raise Mistake(
-                "challenge: backward() on a chain of 3,000 additions failed (" + err.kind + "): a "
+                "challenge: backward() on a chain of 1,500 additions failed (" + err.kind + "): a "
                 "recursive topological sort hits Python's recursion limit near depth 1,000; an explicit "
                 "stack handles any depth." + explain("recursion-limit"),
                 "recursion-limit",
