@@ -340,3 +340,18 @@ def test_a_submission_that_draws_random_numbers_gets_the_same_grade_every_time(t
     runs = [grade(tmp_path, tasks={"task1"}, request_timeout=2.0) for _ in range(2)]
     assert 0 < runs[0].score < runs[0].max_score
     assert [(t.name, t.score, t.output) for t in runs[0].tests] == [(t.name, t.score, t.output) for t in runs[1].tests]
+
+
+def test_the_fit_check_starts_a_fresh_worker_only_for_a_model_unlike_the_references(tmp_path, monkeypatch):
+    """A correct kit's trained predictions are confirmed by the grader's own MLP set to its trained parameters:
+    one worker serves the whole grade. Parameters in another order (bias first) make the grader's MLP another
+    model, so the student's own MLP repeats the predictions in a fresh worker, and the fit row still passes."""
+    from autograder.student import Student
+
+    starts, close = [], Student.close
+    monkeypatch.setattr(Student, "close", lambda self: starts.append(self.worker.starts) or close(self))
+    fit = "task5 · your own MLP, engine and train() fit a small problem"
+    for path, workers in ((KIT_ROOT / "solutions", 1), (samples.materialize(BUGS["bias-first"], tmp_path), 2)):
+        starts.clear()
+        rows = {t.name: t.status for t in grade(path).tests}
+        assert (rows[fit], starts) == ("passed", [workers]), path
