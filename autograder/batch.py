@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import signal
+import stat
 import statistics
 import sys
 import threading
@@ -36,6 +37,7 @@ from .affinity import take_a_core
 from .atomic import write_atomic
 from .catalogue import KIT_ROOT
 from .results import Results, TestResult
+from .sandbox import MAX_DEPTH
 
 GRADABLE = (".zip", ".ipynb")
 HIDDEN_SUITES = "autograder/hidden/"
@@ -107,28 +109,60 @@ def grader_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def content_hash(path: Path, digest=None) -> str:
-    """A hash of a file, or of a folder's names, file contents and link targets (links are not followed)."""
-    digest = digest or hashlib.sha256()
-    if path.is_symlink():
-        digest.update(b"L" + os.readlink(path).encode(errors="surrogateescape"))
-    elif path.is_file():
-        digest.update(b"F" + str(path.stat().st_size).encode() + b"\0")
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-    elif path.is_dir():
-        digest.update(b"(")  # a folder's end is marked: a/ holding b differs from an empty a/ beside b
-        for child in sorted(path.iterdir()):
-            if child.name != "__pycache__":
-                digest.update(b"D" + child.name.encode(errors="surrogateescape") + b"\0")
-                content_hash(child, digest)
-        digest.update(b")")
+# Bounds on what the cache key reads of one entry: no grade reads more (the sandbox copies files up to 8 MiB and
+# 64 MiB in all, an archive holds up to 50 MiB, nothing below 32 folders is looked at). A larger file is known by
+# its size and modification time; past the other bounds the entry gets no key: it is graded on every run.
+HASHED_FILE, HASHED_BYTES, HASHED_ENTRIES = 64 << 20, 256 << 20, 20_000
+
+
+class Unhashable(Exception):
+    """The entry is beyond the cache key's bounds (or could not be read): grade it, never cache it."""
+
+
+def content_hash(path: Path) -> str:
+    """A hash of a file, or of a folder's names, file contents and link targets (links are not followed),
+    within the bounds above: a folder nested thousands deep or a sparse file of terabytes costs the class
+    nothing. Raises Unhashable past them."""
+    digest, read, listed = hashlib.sha256(), 0, 0
+    stack: list[tuple] = [("node", path, 0)]  # depth first, each folder's entries in name order
+    while stack:
+        kind, *item = stack.pop()
+        if kind != "node":  # a child's name, or a folder's end (marked: a/ holding b is not an empty a/ beside b)
+            digest.update(b"D" + item[0].encode(errors="surrogateescape") + b"\0" if kind == "name" else b")")
+            continue
+        node, depth = item
+        info = node.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            digest.update(b"L" + os.readlink(node).encode(errors="surrogateescape"))
+        elif stat.S_ISREG(info.st_mode) and info.st_size > HASHED_FILE:
+            digest.update(b"B" + f"{info.st_size}:{info.st_mtime_ns}".encode() + b"\0")
+        elif stat.S_ISREG(info.st_mode):
+            read += info.st_size
+            if read > HASHED_BYTES:
+                raise Unhashable(f"over {HASHED_BYTES >> 20} MiB of files")
+            digest.update(b"F" + str(info.st_size).encode() + b"\0")
+            with open(node, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+        elif stat.S_ISDIR(info.st_mode):
+            digest.update(b"(")
+            stack.append(("end",))
+            names = sorted(n for n in os.listdir(node) if n != "__pycache__") if depth <= MAX_DEPTH else []
+            listed += len(names)  # deeper than the grader ever looks: left out
+            if listed > HASHED_ENTRIES:
+                raise Unhashable(f"over {HASHED_ENTRIES} files and folders")
+            for name in reversed(names):
+                stack += [("node", node / name, depth + 1), ("name", name)]
     return digest.hexdigest()
 
 
-def cache_key(entry: Entry, settings: Settings) -> str:
-    text = f"{grader_fingerprint()}|{settings}|{entry.path.name}|{content_hash(entry.path)}"
+def cache_key(entry: Entry, settings: Settings) -> str | None:
+    """The entry's key in the cache of grades; None when it has none (then it is graded on every run)."""
+    try:
+        content = content_hash(entry.path)
+    except (Unhashable, OSError):  # OSError: unreadable, or changed while it was read
+        return None
+    text = f"{grader_fingerprint()}|{settings}|{entry.path.name}|{content}"
     return hashlib.sha256(text.encode(errors="surrogateescape")).hexdigest()
 
 
@@ -371,7 +405,7 @@ def grade_all(
         if result is None:  # cut short by Ctrl-C: neither cached nor written
             return
         results = Results.from_dict(result["results"])
-        if result["graded"] and student in keys:
+        if result["graded"] and keys.get(student):
             write_atomic(cache / f"{keys[student]}.json", json.dumps(result["results"]))
         elif not result["graded"]:
             failed.add(student)  # retried on the next run: never cached
@@ -384,7 +418,7 @@ def grade_all(
         for entry in entries:
             keys[entry.student] = cache_key(entry, settings)
             hit = cache / f"{keys[entry.student]}.json"
-            if hit.exists() and not force:
+            if keys[entry.student] and hit.exists() and not force:
                 finish(entry.student, {"results": json.loads(hit.read_text()), "graded": True})
                 hits += 1
             else:
@@ -405,7 +439,7 @@ def grade_all(
     if stopped:  # who was not graded again keeps the grade of these very files from an earlier run, if any
         for entry in entries:
             hit = cache / f"{keys[entry.student]}.json"  # every entry was keyed above
-            if entry.student not in graded and hit.exists():
+            if entry.student not in graded and keys[entry.student] and hit.exists():
                 graded[entry.student] = Results.from_dict(json.loads(hit.read_text()))
                 earlier += 1
     tasks = [t for t in catalogue.load() if not settings.tasks or t in settings.tasks]

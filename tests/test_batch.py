@@ -167,6 +167,73 @@ def test_a_folders_hash_marks_where_each_folder_ends(tmp_path):
     assert batch.content_hash(tmp_path / "one") != batch.content_hash(tmp_path / "two")
 
 
+@pytest.fixture
+def nested(tmp_path):
+    """nested(top, depth): top/d/d/.../d, depth folders deep (made with relative paths: the whole path may pass
+    PATH_MAX), removed afterwards by `rm -rf` (shutil.rmtree, and so pytest's own clean-up, recurses per level)."""
+    made = []
+    yield lambda top, depth: made.append(top) or make_nested(top, depth)
+    for top in made:
+        subprocess.run(["rm", "-rf", str(top)], check=True)
+
+
+def make_nested(top: Path, depth: int) -> Path:
+    top.mkdir(parents=True)
+    here = os.open(top, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=here)
+            below = os.open("d", os.O_RDONLY, dir_fd=here)
+            os.close(here)
+            here = below
+        with open(os.open("note.txt", os.O_WRONLY | os.O_CREAT, dir_fd=here), "w") as f:
+            f.write(str(depth))
+    finally:
+        os.close(here)
+    return top
+
+
+def test_a_folder_nested_thousands_deep_gets_a_key_from_what_the_grader_reads(tmp_path, nested):
+    """The key reads no deeper than the grader looks (it recursed once per folder: a RecursionError stopped
+    the whole class), so what changes below that depth changes nothing."""
+    one, two = nested(tmp_path / "one", 1100), nested(tmp_path / "two", 1101)
+    assert batch.content_hash(one) == batch.content_hash(two)
+    (two / "mygrad").mkdir()
+    assert batch.content_hash(one) != batch.content_hash(two)
+
+
+def test_a_huge_file_is_keyed_by_size_and_time_without_reading_it(tmp_path, monkeypatch):
+    sparse = tmp_path / "entry" / "dataset.bin"
+    sparse.parent.mkdir()
+    with open(sparse, "wb") as f:
+        f.truncate(20 << 30)  # 20 GB on paper, nothing on disk (it took the class two minutes to hash)
+    monkeypatch.setattr(batch, "open", lambda *a, **k: pytest.fail("the key read a huge file"), raising=False)
+    first = batch.content_hash(sparse.parent)
+    os.utime(sparse, ns=(1, 1))
+    assert batch.content_hash(sparse.parent) != first
+
+
+def test_an_entry_past_the_keys_bounds_is_graded_every_run_never_cached(tmp_path, monkeypatch):
+    entry = tmp_path / "entry"
+    shutil.copytree(KIT_ROOT / "solutions" / "mygrad", entry / "mygrad")
+    settings = batch.Settings()
+    assert batch.cache_key(batch.Entry("x", entry), settings)
+    monkeypatch.setattr(batch, "HASHED_ENTRIES", 3)
+    assert batch.cache_key(batch.Entry("x", entry), settings) is None
+
+
+@pytest.mark.slow
+def test_one_deep_folder_never_stops_the_class(tmp_path, nested):
+    subs = tmp_path / "subs"
+    shutil.copytree(KIT_ROOT / "solutions", subs / "alice", ignore=shutil.ignore_patterns("tests", "__pycache__"))
+    nested(subs / "mallory" / "deep", 1100)
+    shutil.copytree(KIT_ROOT / "exercises" / "mygrad", subs / "mallory" / "mygrad")
+    run = grade_all(subs, "--out", tmp_path / "out", "-j", "2")
+    assert run.returncode == 0, run.stdout + run.stderr
+    book = read_gradebook(tmp_path / "out")
+    assert book["alice"][0] > 0 and book["mallory"][0] == 0, book  # both graded, neither lost
+
+
 @pytest.mark.slow
 def test_every_upload_shape_gets_the_grade_it_gets_alone(tmp_path):
     """The shapes students hand in, in an LMS or Gradescope export: grade-all finds what `mygrad grade` finds."""
