@@ -27,6 +27,7 @@ from .sandbox import MAX_DEPTH, NOT_THE_STUDENTS, tools_folder
 from .worker.protocol import NOT_STARTED
 
 MAX_ZIP_BYTES, MAX_ZIP_FILES = 50 << 20, 2000
+UPLOAD_ZIP_BYTES = 2 * MAX_ZIP_BYTES  # what all the archives of one upload may write together (a zip of zips)
 MAX_ZIP_ENTRIES = 100_000  # entries an archive may list (a zipped project's .venv or node_modules included)
 MAX_WALKED = 5000  # entries looked at when searching an upload
 MAX_READ = 1 << 20  # a file larger than this is not searched for stubs
@@ -37,6 +38,14 @@ KINDS = ("the mygrad/ folder", "loose files", "the notebook", "the zip archive")
 
 class GradingError(Exception):
     """The grader itself cannot run (bad path, unreadable archive): the CLI exits non-zero with this."""
+
+
+class Budget:
+    """The bytes the archives of one upload may still write: a zip of a thousand zips, each within the limits,
+    must not fill the grader's memory (its scratch folder may be /dev/shm) or take minutes of its time."""
+
+    def __init__(self):
+        self.left = UPLOAD_ZIP_BYTES
 
 
 def real_dir(path: Path) -> bool:
@@ -166,13 +175,23 @@ def saved_files(nb: dict) -> dict[str, str]:
     return found
 
 
+def read_notebook(path: Path) -> dict:
+    """A notebook's JSON, read only when it is no larger than an archive may hold (a sparse file of terabytes
+    named .ipynb must not be read into the grader's memory)."""
+    from .nbgrader.notebook import read
+
+    if path.stat().st_size > MAX_ZIP_BYTES:
+        raise ValueError(f"larger than {MAX_ZIP_BYTES >> 20} MiB")
+    return read(path)
+
+
 def notebook_package(path: Path, into: Path, notes: list[str]) -> tuple[Path | None, list[Path]]:
     """into/mygrad/ written from a notebook, and the notebooks used. The nbgrader notebook holds every file;
     the student release has one notebook per file, so its notebooks beside this one are used too."""
-    from .nbgrader.notebook import read, write_package  # plain JSON: no nbgrader needed
+    from .nbgrader.notebook import write_package  # plain JSON: no nbgrader needed
 
     try:
-        nb = read(path)
+        nb = read_notebook(path)
         saved = saved_files(nb)
         if not saved:
             notes += [f"Notebook: {p}" for p in write_package(nb, into)]
@@ -183,7 +202,7 @@ def notebook_package(path: Path, into: Path, notes: list[str]) -> tuple[Path | N
     used, files = [], {}
     for other in sorted(path.parent.glob("*.ipynb")):  # this one among them, in name order
         try:
-            mine = saved if other == path else saved_files(read(other)) if regular(other) else {}
+            mine = saved if other == path else saved_files(read_notebook(other)) if regular(other) else {}
         except Exception:  # noqa: BLE001 - a broken neighbour is not this submission's notebook
             mine = {}
         if mine:
@@ -203,10 +222,14 @@ def notebook_package(path: Path, into: Path, notes: list[str]) -> tuple[Path | N
 ARCHIVES_DEEP = 2  # a zip of a zip of a project is opened, whether the upload is the outer zip or a folder holding it
 
 
-def locate(folder: Path, work: Path, notes: list[str], rel: str = "", opened: int = 0) -> Path | None:
+def locate(
+    folder: Path, work: Path, notes: list[str], rel: str = "", opened: int = 0, budget: Budget | None = None
+) -> Path | None:
     """The folder holding the chosen candidate's mygrad/ (built under work when need be), or None.
     rel names the archive that folder came from, for the notes; `opened` counts the archives already opened
-    on the way here (the upload itself, when it is one): at most ARCHIVES_DEEP."""
+    on the way here (the upload itself, when it is one): at most ARCHIVES_DEEP, writing at most what the
+    upload's budget has left, and an archive that held no submission is deleted before the next is tried."""
+    budget = budget or Budget()
     found = candidates(folder)
     for i, (kind, depth, where, path) in enumerate(found):
         if kind in (0, 4):
@@ -219,10 +242,12 @@ def locate(folder: Path, work: Path, notes: list[str], rel: str = "", opened: in
                 where = f"{where} with {', '.join(u.name for u in used if u != path)}"
                 found = [f for f in found if f[3] not in used or f[3] == path]
         elif opened < ARCHIVES_DEEP:  # a zip in the upload: search inside it the same way
-            extract(path, work / f"zip{i}", notes)
-            root = locate(work / f"zip{i}", work / f"in-zip{i}", notes, f"{rel}{where}: ", opened + 1)
+            extract(path, work / f"zip{i}", notes, budget)
+            root = locate(work / f"zip{i}", work / f"in-zip{i}", notes, f"{rel}{where}: ", opened + 1, budget)
             if root is not None:
                 return root  # the nested search said what it graded
+            for done in (work / f"zip{i}", work / f"in-zip{i}"):
+                shutil.rmtree(done, ignore_errors=True)
         else:
             root = None
         if root is not None:
@@ -264,11 +289,12 @@ def entries_listed(archive: Path) -> int:
     return end[zipfile._ECD_ENTRIES_TOTAL] if end else 0
 
 
-def extract(archive: Path, into: Path, notes: list[str] | None = None) -> None:
+def extract(archive: Path, into: Path, notes: list[str] | None = None, budget: Budget | None = None) -> None:
     """Extract what can be extracted; each entry left out is named in notes (one note per archive). Folders
     that hold no student code (a zipped project's .venv, .git) are left out first, and the size limits
-    apply to the rest."""
+    apply to the rest, and the upload's budget (shared by the archives inside it)."""
     notes = [] if notes is None else notes
+    budget = budget or Budget()
     into.mkdir(parents=True, exist_ok=True)
     skipped: list[str] = []
     try:
@@ -286,17 +312,25 @@ def extract(archive: Path, into: Path, notes: list[str] | None = None) -> None:
             shown = sorted("/".join(f) + "/" for f in junk if f[-1] not in ("__MACOSX", "__pycache__"))
             if shown:
                 notes.append(f"Left out of {archive.name} (no student code): {', '.join(shown[:5])}")
-            if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
+            size = sum(i.file_size for i in infos)
+            if len(infos) > MAX_ZIP_FILES or size > MAX_ZIP_BYTES:
                 notes.append(
                     f"{archive.name}: the archive is too large to grade (limits: {MAX_ZIP_FILES} files, "
                     f"{MAX_ZIP_BYTES >> 20} MiB): nothing was extracted"
                 )
                 return
-            budget = MAX_ZIP_BYTES
+            if size > budget.left:
+                notes.append(
+                    f"{archive.name}: not opened: the archives of this upload may hold {UPLOAD_ZIP_BYTES >> 20} MiB "
+                    "together, and the ones opened before it used that up"
+                )
+                return
+            left = min(MAX_ZIP_BYTES, budget.left)
             for info in infos:
-                why = extract_entry(z, info, into, budget)
+                why = extract_entry(z, info, into, left)
                 if isinstance(why, int):
-                    budget -= why
+                    left -= why
+                    budget.left -= why
                 elif why:
                     skipped.append(f"{info.filename[:80]!r} ({why})")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
@@ -370,13 +404,14 @@ def prepared(path: Path, notes: list[str] | None = None):
     with tempfile.TemporaryDirectory(prefix="mygrad-submission-", dir=scratch.folder()) as tmp:
         work, upload = Path(tmp), Path(tmp) / "upload"
         upload.mkdir()
+        budget = Budget()
         if path.is_dir():
             if os.access(path, os.R_OK | os.X_OK):
                 upload = path
             else:
                 notes.append(f"{path.name}: the folder is not readable")
         elif path.is_file() and path.suffix.lower() == ".zip":
-            extract(path, upload, notes)
+            extract(path, upload, notes, budget)
         elif path.is_file():  # one loose file, a notebook, or something that is no submission: look at it
             try:
                 shutil.copyfile(path, upload / path.name)
@@ -385,4 +420,4 @@ def prepared(path: Path, notes: list[str] | None = None):
         else:
             notes.append(f"{path.name} is not a file or folder that can be graded (a device or a pipe?)")
         archive = path.is_file() and path.suffix.lower() == ".zip"
-        yield locate(upload, work, notes, opened=1 if archive else 0) or upload
+        yield locate(upload, work, notes, opened=1 if archive else 0, budget=budget) or upload

@@ -286,3 +286,43 @@ def test_a_zip_of_a_zip_in_a_students_folder_is_opened_as_when_uploaded_alone(tm
     in_folder, notes = intake(tmp_path / "Pat Lee_1_assignsubmission_file_")
     assert alone == in_folder and in_folder["engine.py"] == (SOLVED / "engine.py").read_text()
     assert notes[0] == "Graded mygrad.zip: inner.zip: the mygrad/ folder project/mygrad/", notes
+
+
+def test_the_archives_of_one_upload_share_a_budget_and_a_fruitless_one_is_deleted(tmp_path, monkeypatch):
+    """A zip of many zips, each within the limits, no longer fills the grader's scratch folder (each was kept,
+    up to 50 MiB apiece: ~50 GB for a 50 MB upload): what the archives of one upload write is bounded together,
+    and an archive that held no submission is deleted before the next is tried."""
+    from autograder import intake
+
+    monkeypatch.setattr(intake, "UPLOAD_ZIP_BYTES", 5 << 20)
+    inner = tmp_path / "inner.zip"
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("notes/data.bin", b"\0" * (2 << 20))  # 2 MiB of nothing, no submission
+    upload = tmp_path / "upload.zip"
+    with zipfile.ZipFile(upload, "w") as z:
+        for i in range(6):
+            z.write(inner, f"backup{i}.zip")
+    seen = []
+    extract = intake.extract
+
+    def watched(archive, into, notes=None, budget=None):
+        seen.append(sum(f.stat().st_size for f in into.parents[0].rglob("*") if f.is_file()))
+        return extract(archive, into, notes, budget)
+
+    monkeypatch.setattr(intake, "extract", watched)
+    notes = []
+    with prepared(upload, notes):
+        pass
+    assert max(seen) < 3 << 20, seen  # never more than one fruitless archive's content at a time
+    assert sum("not opened" in n for n in notes) == 4, notes  # 2 of the 6 fit in the 5 MiB budget
+
+
+def test_a_huge_notebook_is_not_read(tmp_path):
+    notebook = tmp_path / "upload" / "mygrad.ipynb"
+    notebook.parent.mkdir()
+    with open(notebook, "wb") as f:
+        f.truncate(20 << 30)  # sparse: 20 GB on paper
+    notes = []
+    with prepared(notebook.parent, notes):
+        pass
+    assert any("not a readable notebook" in n and "larger than 50 MiB" in n for n in notes), notes
