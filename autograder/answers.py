@@ -49,7 +49,7 @@ FORMS = {
     "mse": {"loss": NUM, "root": INT, "preds": List(INT)},
     "sgd": List(NUM),
     "training": {"losses": List(NUM), "params": List(NUM)},
-    "own_training": {"losses": List(NUM), "before": List(NUM), "after": List(NUM), "params?": List(NUM), "error?": STR},
+    "own_training": {"before": List(NUM), "after": List(NUM), "params?": List(NUM), "error?": STR},
     "predict": List(NUM),
 }
 ERROR = {"type": STR, "message": STR, "where": STR, "task": Either(STR, None), "import": BOOL}

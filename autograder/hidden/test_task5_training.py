@@ -143,8 +143,6 @@ def test_convergence(student, reference, rng):
             "set its starting weights",
             "parameter-count",
         )
-    if len(got["losses"]) != steps:
-        fail(f"train(model, xs, ys, steps={steps}, lr={lr}) returned {len(got['losses'])} losses, expected {steps}")
     after = [p for p, _ in pairs(got["after"], ys, "your model's predictions after training")]
     before = [p for p, _ in pairs(got["before"], ys, "your model's predictions")]
     if not all(close(p, p) for p in before + after):

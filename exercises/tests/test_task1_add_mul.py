@@ -41,6 +41,12 @@ def test_gradients_accumulate():
     out = a * b
     run_closure(out, 1.0)
     expect(a.grad, 4.5, "a * b when a.grad was already 0.5: a.grad")
+    a, b = Value(1.0), Value(4.0)
+    a.grad, b.grad = 0.5, 0.25  # each input of + too, left and right alike
+    out = a + b
+    run_closure(out, 1.0)
+    expect(a.grad, 1.5, "a + b when a.grad was already 0.5: a.grad")
+    expect(b.grad, 1.25, "a + b when b.grad was already 0.25: b.grad")
 
 
 def test_a_plus_a_counts_twice():
