@@ -31,6 +31,11 @@ def closure_variants(op, x, y, k, out_data, preset, g):
         ('missing-chain-factor', [p + d for p, d in zip(preset, local)]),
         ('assign-not-accumulate', [d for d in local]),
     ]  # both mistakes at once
+    if len(local) == 2:  # one input assigned, the other added to: a fix made to one line of the two
+        variants += [
+            ('assign-not-accumulate', [local[0] * g, preset[1] + local[1] * g]),
+            ('assign-not-accumulate', [preset[0] + local[0] * g, local[1] * g]),
+        ]
     if op == 'add_self':
         variants.append(('assign-not-accumulate', [1.0 * g]))
     if op == 'mul_self':
