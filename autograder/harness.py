@@ -18,10 +18,21 @@ from .results import TestResult
 from .student import ProbeFailure, SandboxFault
 
 
-def group(task: str, title: str, weight: float = 1.0, needs: tuple[str, ...] = (), challenge: bool = False):
+def group(
+    task: str,
+    title: str,
+    weight: float = 1.0,
+    needs: tuple[str, ...] = (),
+    challenge: bool = False,
+    needs_earned: bool = False,
+):
     """Mark a hidden test as one report row: its task, its title, its share of the task's points. A challenge
-    row is shown apart and never makes its task count as failing for later tasks."""
-    return pytest.mark.mygrad(task=task, title=title, weight=weight, needs=tuple(needs), challenge=challenge)
+    row is shown apart and never makes its task count as failing for later tasks. A row with needs_earned
+    runs the student's whole stack: it is not judged while a task it needs has earned no point (no honest
+    kit passes it then, and a model that looks its data up would)."""
+    return pytest.mark.mygrad(
+        task=task, title=title, weight=weight, needs=tuple(needs), challenge=challenge, needs_earned=needs_earned
+    )
 
 
 def first_error(err: BaseException) -> BaseException:
@@ -75,8 +86,9 @@ class Harness:
         """The earlier tasks to fix first, most likely cause first: a task whose file the error comes from,
         then one whose failing rows share a diagnosis with this one, then the row's other prerequisites."""
         failing = [t for t in self.tasks if t in self.core_failures and t != marker["task"]]
-        where = re.search(r"\(at (\w+\.py):", text)
-        owners = [t for t in failing if where and f"mygrad/{where.group(1)}" in self.tasks[t].files]
+        # the file a syntax error is in ("(nn.py, line 61)"), and where the traceback left mygrad ("(at train.py:2")
+        files = [a or b for a, b in re.findall(r"\((\w+\.py), line \d+\)|\(at (\w+\.py):", text)]
+        owners = [t for t in failing if any(f"mygrad/{f}" in self.tasks[t].files for f in files)]
         sharing = [
             t
             for t in failing
@@ -85,6 +97,22 @@ class Harness:
         ]
         rest = [t for t in marker["needs"] if t in failing]
         return list(dict.fromkeys([*owners, *sharing, *rest]))[:3]
+
+    def pytest_runtest_setup(self, item):
+        """A needs_earned row is failed here, before it runs, while a task it needs (and that this grade
+        checks) has no passing row: the harness records the failure like any other (makereport)."""
+        m = item.get_closest_marker("mygrad").kwargs
+        if not m.get("needs_earned"):
+            return
+        graded = [t for t in m["needs"] if self.only is None or t in self.only]
+        empty = [t for t in graded if not any(r.task == t and r.score > 0 for r in self.results)]
+        if empty:
+            raise Mistake(
+                f"Not judged: {' and '.join(empty)} earned no points, and this check runs your whole stack on "
+                f"{'it' if len(empty) == 1 else 'them'}; fix {empty[0]} first, then look at this again."
+                + explain("needs-earlier-task"),
+                "needs-earlier-task",
+            )
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):

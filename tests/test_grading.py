@@ -355,3 +355,10 @@ def test_the_fit_check_starts_a_fresh_worker_only_for_a_model_unlike_the_referen
         starts.clear()
         rows = {t.name: t.status for t in grade(path).tests}
         assert (rows[fit], starts) == ("passed", [workers]), path
+
+
+def test_a_syntax_error_in_a_file_another_imports_is_charged_where_it_is(tmp_path):
+    """train.py imports nn.py, which does not parse: every row of task5 names task4 as the one to fix first."""
+    results = grade(samples.materialize(BUGS["syntax-error-in-nn-that-train-imports"], tmp_path))
+    failed = [t for t in results.tests if t.task == "task5" and t.status == "failed"]
+    assert failed and all("fix task4 first" in t.output for t in failed), [t.output for t in failed]

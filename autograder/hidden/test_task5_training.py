@@ -131,6 +131,7 @@ def squared_error(preds, ys):
     "your own MLP, engine and train() fit a small problem",
     weight=1.5,
     needs=("task1", "task2", "task3", "task4"),
+    needs_earned=True,
 )
 def test_convergence(student, reference, rng):
     xs, ys = drawn_problem(rng)
