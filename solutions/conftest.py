@@ -89,6 +89,7 @@ class SelfCheck:
         self.drawings = []  # (check, message, graph) of failed graph checks: drawn on the report page
         self.collected = {}  # task id -> its checks this run collected (a task is done only once all have run)
         self.interrupted = False
+        self.unimported = {}  # task id -> why its checks' file could not be imported (this run)
         self.foreign = {}  # task file -> modules outside the standard library it imports
 
     # --- setting up ------------------------------------------------------------------------------------
@@ -168,6 +169,14 @@ class SelfCheck:
         where = Path(mygrad.__file__).resolve().parent.parent
         if where != self.submission:
             raise pytest.UsageError(f"imported mygrad from {where}, expected {self.submission}")
+
+    def pytest_collectreport(self, report):
+        """A test file that could not be imported (a syntax error in the mygrad file it imports): its task
+        fails in this run; the last run's "done" must not stand for it."""
+        task = re.search(r"test_(task\d+)_\w*\.py$", str(report.nodeid))
+        if report.failed and task and task.group(1) in self.tasks:
+            last = str(report.longrepr).strip().splitlines()[-1]
+            self.unimported[task.group(1)] = re.sub(r"^E\s+", "", last)[:200]  # pytest's "E   " prefix
 
     def pytest_collection_modifyitems(self, config, items):
         if self.hint:  # --hint taskN runs taskN's checks only
@@ -278,8 +287,11 @@ class SelfCheck:
     def status(self, task_id):
         results = [s for c, s in self.results.get(task_id, {}).items() if s != "challenge open"
                    and not self.info(task_id, c).get("challenge")]
+        if task_id in self.unimported:
+            return "failing"  # its checks could not even be imported
         if not self.results.get(task_id):
-            return "not run"
+            # stopped (Ctrl-C) before any of its checks reported: not done, whatever the last run said
+            return "not done" if self.interrupted and task_id in self.collected else "not run"
         if any(f in self.foreign for f in self.tasks[task_id].get("files", [])):
             return "failing"  # it works here, not where it is graded
         if any(self.status(t) in ("failing", "blocked") for t in self.tasks[task_id].get("prerequisites", [])):
@@ -305,7 +317,8 @@ class SelfCheck:
         for task_id, task in self.tasks.items():
             statuses[task_id] = status = self.status(task_id)
             if status != "not run":
-                results = [s for c, s in self.results[task_id].items() if not self.info(task_id, c).get("challenge")]
+                results = [s for c, s in self.results.get(task_id, {}).items()
+                           if not self.info(task_id, c).get("challenge")]
                 rows[task_id] = {"status": status, "passed": results.count("passed"), "checks": len(results),
                                  "challenge": self.open_challenge(task_id) if status == "done" else None}
             row = rows.get(task_id)
@@ -371,6 +384,9 @@ class SelfCheck:
             write(f"      {mine[0]} imports {', '.join(self.foreign[mine[0]])}: only the standard library is there "
                   "when it is graded")
             return
+        if task_id in self.unimported:
+            write(f"      its checks could not be imported: {self.unimported[task_id]}")
+            return
         failing = [t for t in self.tasks[task_id].get("prerequisites", []) if self.status(t) == "failing"]
         if failing:
             write(f"      {failing[0]} is failing: fix it first")
@@ -399,6 +415,8 @@ class SelfCheck:
         write(f"hint {level}/{len(hints)} for {check}: {hints[level - 1]}{last}")
 
     def next_step(self, statuses, rows):
+        if self.interrupted:
+            return "next: run the checks again, to the end"
         for task_id, task in self.tasks.items():
             status = statuses[task_id] if statuses[task_id] != "not run" else rows.get(task_id, {}).get("status")
             if status == "done":

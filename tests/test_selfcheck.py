@@ -180,6 +180,7 @@ def test_a_run_stopped_with_ctrl_c_never_calls_an_unfinished_task_done(edited):
     proc.send_signal(signal.SIGINT)
     out = proc.communicate(timeout=60)[0]
     assert "[x] task5" not in out and "interrupted: the checks that did not run count as not done" in out, out
+    assert "next: run the checks again, to the end" in out and "All tasks done" not in out, out
     assert json.loads(progress.read_text())["tasks"]["task5"]["status"] != "done"
 
 
@@ -187,13 +188,17 @@ def test_an_import_error_says_to_fix_it_next_not_an_earlier_task(edited, tmp_pat
     """A typo in nn.py stops `import mygrad`: the next step is the typo (it said "next: make task3 pass", from
     the rows remembered), and the files that import are checked now, file by file, as the grader does."""
     progress = tmp_path / "progress.json"
-    progress.write_text(json.dumps({"tasks": {"task3": {"status": "failing", "passed": 18, "checks": 21}}}))
+    progress.write_text(json.dumps({"tasks": {"task3": {"status": "failing", "passed": 18, "checks": 21},
+                                              "task4": {"status": "done", "passed": 11, "checks": 11}}}))
     folder = edited("nn.py", ("from .engine import Value", "from .engine import Valeu"))
     code, out = run(folder, "--progress", str(progress))
     assert "mygrad could not be imported: ImportError" in out and "Valeu" in out, out
     assert "next: fix the error above, then run the checks again" in out and "next: make task3" not in out, out
     rows = table(out)  # as the grader does: the files that import are checked (task3: engine.py), now
-    assert rows["task3"].startswith("[x]") and "remembered" not in rows["task3"] and rows["task4"].startswith("[ ]")
+    assert rows["task3"].startswith("[x]") and "remembered" not in rows["task3"]
+    # task4's checks could not be imported: failing now, whatever the last run said (it showed "done")
+    assert rows["task4"].startswith("[!]") and "failing" in rows["task4"] and "remembered" not in rows["task4"], out
+    assert "its checks could not be imported: ImportError" in out, out
 
 
 def test_a_task_file_that_imports_outside_the_standard_library_is_not_done(edited):
