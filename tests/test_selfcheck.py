@@ -188,8 +188,16 @@ def test_an_import_error_says_to_fix_it_next_not_an_earlier_task(edited, tmp_pat
     """A typo in nn.py stops `import mygrad`: the next step is the typo (it said "next: make task3 pass", from
     the rows remembered), and the files that import are checked now, file by file, as the grader does."""
     progress = tmp_path / "progress.json"
-    progress.write_text(json.dumps({"tasks": {"task3": {"status": "failing", "passed": 18, "checks": 21},
-                                              "task4": {"status": "done", "passed": 11, "checks": 11}}}))
+    progress.write_text(
+        json.dumps(
+            {
+                "tasks": {
+                    "task3": {"status": "failing", "passed": 18, "checks": 21},
+                    "task4": {"status": "done", "passed": 11, "checks": 11},
+                }
+            }
+        )
+    )
     folder = edited("nn.py", ("from .engine import Value", "from .engine import Valeu"))
     code, out = run(folder, "--progress", str(progress))
     assert "mygrad could not be imported: ImportError" in out and "Valeu" in out, out
