@@ -362,3 +362,11 @@ def test_a_syntax_error_in_a_file_another_imports_is_charged_where_it_is(tmp_pat
     results = grade(samples.materialize(BUGS["syntax-error-in-nn-that-train-imports"], tmp_path))
     failed = [t for t in results.tests if t.task == "task5" and t.status == "failed"]
     assert failed and all("fix task4 first" in t.output for t in failed), [t.output for t in failed]
+
+
+def test_an_operation_returning_its_input_is_told_so(tmp_path):
+    results = grade(samples.materialize(BUGS["relu-returns-its-input"], tmp_path))
+    failed = [t for t in results.tests if t.status == "failed"]
+    assert failed and all("`relu()` returned its input itself, not a new Value" in t.output for t in failed), [
+        (t.name, t.output) for t in failed
+    ]

@@ -55,6 +55,8 @@ def build(V, spec):
             out = sum(node(i) for i in args[0])
         elif op.isidentifier() and not op.startswith('_'):
             out = getattr(node(args[0]), op)()
+            if out is node(args[0]):  # e.g. relu returning self for a positive input: no node to check
+                raise TypeError(f"`{op}()` returned its input itself, not a new Value (its result node)")
         else:
             raise ValueError(f"unknown op {op!r} in graph spec")
         if not isinstance(out, V):  # the grader names the operation; numbers go on only with Values
