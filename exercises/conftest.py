@@ -164,6 +164,7 @@ class SelfCheck:
                 del sys.modules[name]
             package = type(sys)("mygrad")
             package.__path__ = [str(self.submission / "mygrad")]
+            package.__getattr__ = names_of_modules(self.submission / "mygrad", self.import_error)
             sys.modules["mygrad"] = package
             session.config.option.continue_on_collection_errors = True
             return
@@ -461,6 +462,23 @@ def rerun_program():
     if on_path and Path(on_path).resolve() == started.resolve():
         return started.name
     return relative(started) if not relative(started).startswith("..") else str(started)
+
+
+def names_of_modules(folder, failed):
+    """The bare package's __getattr__, as the grader's: `from mygrad import Value` in nn.py finds Value in the
+    first file of the package that imports and has it, so a syntax error in warmup.py fails warmup's checks only."""
+    def __getattr__(name):
+        if not name.startswith("__"):
+            for file in sorted(Path(folder).glob("*.py")):
+                if file.name != "__init__.py":
+                    try:
+                        module = importlib.import_module(f"mygrad.{file.stem}")
+                    except Exception:  # that file's own checks say what is wrong with it
+                        continue
+                    if hasattr(module, name):
+                        return getattr(module, name)
+        raise AttributeError(f"module 'mygrad' has no attribute {name!r} (its __init__.py failed: {failed})")
+    return __getattr__
 
 
 def relative(path):
