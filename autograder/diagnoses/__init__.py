@@ -88,6 +88,7 @@ DIAGNOSES = {
     "nonlin-wrong": "A neuron applies tanh when it should not, or not when it should.",
     "layer-returns-list": "A Layer with one neuron returns a list of one instead of the Value itself.",
     "zero-grad-missing": "zero_grad() leaves the gradients as they were.",
+    "zero-grad-none": "zero_grad() sets the gradients to None instead of 0.0 (backward() adds to them: a number).",
     "zero-grad-zeroes-data": "zero_grad() zeroes the parameters' data instead of (or as well as) their grads.",
     # training (task 5)
     "loss-not-sum-of-squares": "mse_loss is not the sum of squared errors (a mean, a missing square, or an "

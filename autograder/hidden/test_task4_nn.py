@@ -135,6 +135,8 @@ def test_zero_grad(student, reference, rng):
             f"MLP(2, [3, 1]).zero_grad() changed the parameters' data {left}; it must only reset the grads",
             "zero-grad-zeroes-data",
         )
+    if "NoneType" in got["grads"]:
+        fail("after MLP(2, [3, 1]).zero_grad() some grads are None, not 0.0", "zero-grad-none")
     if all(close(g, w) for g, w in zip(got["grads"], grads)):
         fail(
             "after setting the grads to numbers like 4.2, MLP(2, [3, 1]).zero_grad() left them as they were",
