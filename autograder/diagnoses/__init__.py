@@ -54,6 +54,8 @@ DIAGNOSES = {
     "Value before `.data` is read.",
     # the graph (task 2)
     "root-not-seeded": "backward() does not set the output's grad to 1.0 first, so nothing flows back.",
+    "root-seeded-by-adding": "backward() adds 1.0 to the output's grad (`+=`) instead of setting it (`=`): what "
+    "it held before counts too.",
     "topo-not-reversed": "The topological order is used the wrong way round: topological_sort lists leaves "
     "first (the output last), and backward() calls the closures in reverse, output first.",
     "topo-wrong-order": "topological_sort lists a node before one of its children (a pre-order walk instead of "

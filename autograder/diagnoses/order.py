@@ -112,7 +112,14 @@ def backward_problem(run, presets, children, data):
     grads = run['grads']
     problem = None
     late = [s for s in run.get('seeded', ()) if s is not None and s != 1.0]
-    if late:
+    added = late[0] if late else grads[-1]
+    if added != 1.0 and isinstance(added, float) and added == presets[-1] + 1.0:
+        problem = (
+            f"backward() added 1.0 to the output's grad, which held {fmt(presets[-1])} before the call, "
+            f"giving {fmt(added)}: it must set it to 1.0",
+            'root-seeded-by-adding',
+        )
+    elif late:
         problem = (
             f"when backward() called the output's closure, the output's grad was {fmt(late[0])}, expected 1.0: "
             "it must be set before any closure runs",
