@@ -155,7 +155,9 @@ class Session:
         for i, g in grads:
             self.objects[i].grad = g
         for i in order:
-            self.objects[i]._backward()
+            node = self.objects[i]
+            if node._backward is not None or node._prev:  # a leaf's no-op may be written as None
+                node._backward()
         return [num(self.objects[i].grad) for i in read]
 
     def recorded(self, nodes, creation, grads, labels, call='backward', calls=1, repeats=1):

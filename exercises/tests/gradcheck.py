@@ -48,7 +48,8 @@ def backprop(root, grad=1.0):
     root.grad, ready = grad, [root]
     while ready:
         node = ready.pop()
-        node._backward()
+        if node._backward is not None or node._prev:  # a leaf's no-op may be written as None
+            node._backward()
         for child in set(node._prev):
             parents[id(child)] -= list(node._prev).count(child)
             if parents[id(child)] == 0:
