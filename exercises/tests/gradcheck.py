@@ -1,6 +1,7 @@
 # Part of the self-check (pytest exercises/): read it freely; edits are not graded and a new copy replaces them.
-"""Helpers for the self-check tests: central differences, a known-good backward pass, and assertions that
+"""Helpers for the self-check tests: central differences, a backward pass in creation order, and assertions that
 say what was checked, what came out and what was expected. The hints live in tasks.toml, one per check."""
+import contextlib
 import math
 
 
@@ -38,22 +39,37 @@ def graph_nodes(root):
     return list(seen.values())
 
 
+MADE = []  # the Values made during the current check, in the order they were made (see creation_order)
+
+
+@contextlib.contextmanager
+def creation_order(cls):
+    """Record every cls made inside the block, in MADE (cls.__init__ is wrapped meanwhile)."""
+    had, init = "__init__" in cls.__dict__, cls.__init__
+
+    def recorded(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        MADE.append(self)
+    cls.__init__ = recorded
+    try:
+        yield
+    finally:
+        MADE.clear()
+        if had:
+            cls.__init__ = init
+        else:
+            del cls.__init__
+
+
 def backprop(root, grad=1.0):
-    """root's gradient pushed back with your closures but this file's own ordering (children after all
-    their parents), so a check of a given operator does not depend on your backward() (task2)."""
-    nodes, parents = graph_nodes(root), {}
-    for node in nodes:
-        for child in node._prev:
-            parents[id(child)] = parents.get(id(child), 0) + 1
-    root.grad, ready = grad, [root]
-    while ready:
-        node = ready.pop()
+    """root's gradient pushed back with your closures, newest node first: a node is always made after its
+    inputs, so this order needs no sort of the graph and a check of an operation does not depend on your
+    backward() (task2). Needs the check to run inside creation_order(Value)."""
+    made = {id(node): i for i, node in enumerate(MADE)}
+    root.grad = grad
+    for node in sorted(graph_nodes(root), key=lambda n: made.get(id(n), -1), reverse=True):
         if node._backward is not None or node._prev:  # a leaf's no-op may be written as None
             node._backward()
-        for child in set(node._prev):
-            parents[id(child)] -= list(node._prev).count(child)
-            if parents[id(child)] == 0:
-                ready.append(child)
 
 
 class GraphMismatch(AssertionError):

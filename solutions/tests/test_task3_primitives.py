@@ -2,10 +2,17 @@
 import math
 
 import pytest
-from gradcheck import backprop, central_difference, expect, graph_nodes
+from gradcheck import backprop, central_difference, creation_order, expect, graph_nodes
 from mygrad.engine import Value
 
 pytestmark = pytest.mark.task3
+
+
+@pytest.fixture(autouse=True)
+def nodes_in_creation_order():
+    """backprop() calls the closures newest node first: it needs to know the order they were made in."""
+    with creation_order(Value):
+        yield
 
 OPS = {
     "x**2": (lambda v: v ** 2, lambda x: x ** 2),

@@ -19,21 +19,20 @@ class Param:
 
 
 class TinyModel:
-    """tanh(w·x + b) written here with Value arithmetic, so these checks do not need your task4 code."""
+    """tanh(a·x0 + b·x1·x2), written here with Value arithmetic (a model of its own, not a Neuron), so these
+    checks do not need your task4 code."""
 
     def __init__(self):
-        self.w = [Value(0.3), Value(-0.2), Value(0.1)]
-        self.b = Value(0.05)
+        self.a, self.b = Value(0.3), Value(-0.2)
 
     def __call__(self, x):
-        return (sum((w * xi for w, xi in zip(self.w, x)), self.b)).tanh()
+        return (self.a * x[0] + self.b * x[1] * x[2]).tanh()
 
     def parameters(self):
-        return self.w + [self.b]
+        return [self.a, self.b]
 
     def zero_grad(self):
-        for p in self.parameters():
-            p.grad = 0.0
+        self.a.grad = self.b.grad = 0.0
 
 
 def test_mse_loss_is_a_sum_of_squares():
