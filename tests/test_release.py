@@ -1,6 +1,7 @@
 """`mygrad release`: the student repository holds no answer, its links work, and its self-check runs from
 a fresh venv with only what its README installs."""
 
+import fnmatch
 import json
 import os
 import re
@@ -186,4 +187,7 @@ def test_self_check_runs_from_a_fresh_venv(out):
         env={"PATH": os.environ["PATH"], "DISPLAY": ""},
     )
     assert draw.returncode == 0, draw.stderr
-    assert "<svg" in (done / "exercises" / "graph.svg").read_text()
+    assert "<svg" in (done / "exercises" / "graph.gv.svg").read_text()
+    patterns = (out / ".gitignore").read_text().split()
+    made = [p.name for p in (done / "exercises").glob("graph*")]
+    assert made and all(any(fnmatch.fnmatch(n, p) for p in patterns) for n in made), (made, patterns)  # not committed
