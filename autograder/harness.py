@@ -15,7 +15,7 @@ from .diagnoses import explain
 from .diagnoses.failures import failure_text
 from .experiments import GraphTooLarge
 from .results import TestResult
-from .student import ProbeFailure, SandboxFault
+from .student import IMPORT, ProbeFailure, SandboxFault
 
 
 def group(
@@ -102,7 +102,7 @@ class Harness:
         """A needs_earned row is failed here, before it runs, while a task it needs (and that this grade
         checks) has no passing row: the harness records the failure like any other (makereport)."""
         m = item.get_closest_marker("mygrad").kwargs
-        if not m.get("needs_earned"):
+        if not m.get("needs_earned") or IMPORT in self._student.stuck:  # then the row says the import never ended
             return
         graded = [t for t in m["needs"] if self.only is None or t in self.only]
         empty = [t for t in graded if not any(r.task == t and r.score > 0 for r in self.results)]
