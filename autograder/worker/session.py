@@ -155,9 +155,9 @@ class Session:
         for i, g in grads:
             self.objects[i].grad = g
         for i in order:
-            node = self.objects[i]
-            if node._backward is not None or node._prev:  # a leaf's no-op may be written as None
-                node._backward()
+            closure = self.objects[i]._backward
+            if closure is not None:  # a leaf's no-op may be written as None (on any other node: nothing flows)
+                closure()
         return [num(self.objects[i].grad) for i in read]
 
     def recorded(self, nodes, creation, grads, labels, call='backward', calls=1, repeats=1):
