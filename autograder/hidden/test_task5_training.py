@@ -153,8 +153,9 @@ def test_convergence(student, reference, rng):
             "non-finite",
         )
     # The trained parameters must give the predictions reported (a forger's "after" need not). The grader's
-    # own MLP set to them shows it here; only when it disagrees (a model built unlike the reference's, e.g. with
-    # tanh on its output) does the student's MLP repeat them, in a fresh worker: a start costs ~6% of a grade.
+    # own MLP set to them shows it here (no second worker to start); only when it disagrees (a model built
+    # unlike the reference's, e.g. parameters in another order) does the student's MLP repeat them, in a fresh
+    # worker.
     params = got.get("params", [])
     if not same(reference_predictions(reference, params, xs), after):
         again = student.run("predict", fresh=True, nin=3, nouts=[4, 4, 1], numbers=params, xs=xs)

@@ -54,8 +54,9 @@ def build(V, spec):
         elif op == 'sum':
             out = sum(node(i) for i in args[0])
         elif op.isidentifier() and not op.startswith('_'):
-            out = getattr(node(args[0]), op)()
-            if out is node(args[0]):  # e.g. relu returning self for a positive input: no node to check
+            value = node(args[0])
+            out = getattr(value, op)()
+            if out is value:  # e.g. relu returning self for a positive input: no node to check
                 raise TypeError(f"`{op}()` returned its input itself, not a new Value (its result node)")
         else:
             raise ValueError(f"unknown op {op!r} in graph spec")
